@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hanet.failover contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Address announcements: gratuitous ARP (IPv4) and unsolicited neighbour advertisements (IPv6).
+
+Frames are built here byte by byte and sent on an AF_PACKET socket, so no
+arping, ndsend or scapy is needed on the host. Sending needs CAP_NET_RAW.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import socket
+import struct
+import time
+
+from ansible_collections.hanet.failover.plugins.module_utils._mac import parse_mac
+
+ETH_P_ARP = 0x0806
+ETH_P_IPV6 = 0x86DD
+BROADCAST = b'\xff' * 6
+ALL_NODES_MAC = b'\x33\x33\x00\x00\x00\x01'
+ALL_NODES = ipaddress.IPv6Address('ff02::1')
+ARP_REQUEST = 1
+ARP_REPLY = 2
+ICMPV6_NA = 136
+NA_FLAG_OVERRIDE = 0x20000000
+OPT_TARGET_LLADDR = 2
+
+# What "mode" asks for, as ARP opcodes in sending order.
+ARP_FORMS = {'request': (ARP_REQUEST,), 'reply': (ARP_REPLY,), 'both': (ARP_REQUEST, ARP_REPLY)}
+
+
+def gratuitous_arp(mac, address, opcode):
+    """An Ethernet frame carrying a gratuitous ARP for ``address`` from ``mac``.
+
+    Sender and target protocol addresses are both the announced address and the
+    frame is broadcast. A request carries a zero target hardware address (as the
+    kernel's own arp_notify does); a reply carries the sender's MAC there (as
+    arping -A does), for gear that only learns from replies.
+    """
+    hw = bytes(parse_mac(mac))
+    ip = ipaddress.IPv4Address(address).packed
+    target_hw = hw if opcode == ARP_REPLY else b'\x00' * 6
+    arp = struct.pack('!HHBBH', 1, 0x0800, 6, 4, opcode) + hw + ip + target_hw + ip
+    return BROADCAST + hw + struct.pack('!H', ETH_P_ARP) + arp
+
+
+def _checksum(data):
+    if len(data) % 2:
+        data += b'\x00'
+    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def unsolicited_na(mac, address):
+    """An Ethernet frame carrying an unsolicited neighbour advertisement (RFC 4861 7.2.6).
+
+    Sent from the address to all nodes (ff02::1), hop limit 255, Override flag
+    set, Solicited clear, with the target link-layer address option.
+    """
+    hw = bytes(parse_mac(mac))
+    src = ipaddress.IPv6Address(address).packed
+    dst = ALL_NODES.packed
+    option = struct.pack('!BB', OPT_TARGET_LLADDR, 1) + hw
+    body = struct.pack('!I', NA_FLAG_OVERRIDE) + src + option
+    pseudo = src + dst + struct.pack('!I', 4 + len(body)) + b'\x00\x00\x00' + struct.pack('!B', 58)
+    checksum = _checksum(pseudo + struct.pack('!BBH', ICMPV6_NA, 0, 0) + body)
+    icmp = struct.pack('!BBH', ICMPV6_NA, 0, checksum) + body
+    ipv6 = struct.pack('!IHBB', 6 << 28, len(icmp), 58, 255) + src + dst
+    return ALL_NODES_MAC + hw + struct.pack('!H', ETH_P_IPV6) + ipv6 + icmp
+
+
+def frames_for(mac, address, mode='request'):
+    """The frames announcing ``address``: ARP forms for IPv4, one NA for IPv6."""
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6:
+        return [('na', unsolicited_na(mac, ip))]
+    return [('request' if op == ARP_REQUEST else 'reply', gratuitous_arp(mac, ip, op)) for op in ARP_FORMS[mode]]
+
+
+def send(interface, frames, count, interval):
+    """Send ``frames`` (a list of (kind, bytes)) ``count`` times, ``interval`` seconds apart.
+
+    Returns the number of frames sent.
+    """
+    sent = 0
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    try:
+        sock.bind((interface, 0))
+        for round_number in range(count):
+            if round_number and interval:
+                time.sleep(interval)
+            for dummy, frame in frames:
+                sock.send(frame)
+                sent += 1
+    finally:
+        sock.close()
+    return sent

@@ -1,0 +1,300 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hanet.failover contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Netlink access through pyroute2's IPRoute, for links and addresses.
+
+This is the only place that imports pyroute2. Everything returned is plain
+dicts so modules never touch pyroute2 messages. Works with pyroute2 0.7
+(Debian 12) and 0.9 (PyPI); where the two differ, the code checks what the
+kernel did instead of asking which version it runs on.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import ipaddress
+import re
+import socket
+import time
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
+PYROUTE2_IMPORT_ERROR = None
+try:
+    from pyroute2 import IPRoute
+    from pyroute2.netlink.exceptions import NetlinkError
+except ImportError:
+    IPRoute = None
+    PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+
+    class NetlinkError(Exception):
+        """Stand-in so that except clauses still compile without pyroute2."""
+
+        code = 0
+
+HAS_PYROUTE2 = PYROUTE2_IMPORT_ERROR is None
+
+MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
+FOREVER = 0xFFFFFFFF
+
+IFF_UP = 0x1
+IFA_F_SECONDARY = 0x01
+IFA_F_NODAD = 0x02
+IFA_F_DADFAILED = 0x08
+IFA_F_DEPRECATED = 0x20
+IFA_F_TENTATIVE = 0x40
+IFA_F_PERMANENT = 0x80
+IFA_F_NOPREFIXROUTE = 0x200
+
+
+IFNAME_MAX = 15
+_IFNAME = re.compile(r'^[^/\s:]+$')
+
+
+def check_ifname(name, field='interface'):
+    """Return ``name`` if the kernel would accept it as an interface name; else ValueError naming ``field``."""
+    if not isinstance(name, str) or not name:
+        raise ValueError('%s: give an interface name' % field)
+    if len(name) > IFNAME_MAX or not _IFNAME.match(name) or name in ('.', '..'):
+        raise ValueError('%s: %r is not a valid interface name (1 to %d characters, no "/", ":" or white space)'
+                         % (field, name, IFNAME_MAX))
+    return name
+
+
+class NetlinkFailure(Exception):
+    """A netlink request the kernel refused, with a message for the user."""
+
+
+def require_pyroute2(module):
+    """Fail the module the standard way when pyroute2 is not importable."""
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
+
+
+def iproute():
+    """A new IPRoute socket; use it as a context manager."""
+    return IPRoute()
+
+
+def _attr(msg, name, default=None):
+    value = msg.get_attr(name)
+    return default if value is None else value
+
+
+def link_record(msg):
+    """Plain dict for an RTM_NEWLINK message."""
+    record = {
+        'index': msg['index'],
+        'name': _attr(msg, 'IFLA_IFNAME'),
+        'mac': (_attr(msg, 'IFLA_ADDRESS') or '').lower() or None,
+        'mtu': _attr(msg, 'IFLA_MTU'),
+        'up': bool(msg['flags'] & IFF_UP),
+        'operstate': _attr(msg, 'IFLA_OPERSTATE'),
+        'kind': None,
+        'parent_index': None,
+        'macvlan_mode': None,
+    }
+    # A link whose parent lives in another namespace (a container's veth) has
+    # IFLA_LINK_NETNSID; its IFLA_LINK index means nothing here.
+    if msg.get_attr('IFLA_LINK') and msg.get_attr('IFLA_LINK_NETNSID') is None:
+        record['parent_index'] = msg.get_attr('IFLA_LINK')
+    info = msg.get_attr('IFLA_LINKINFO')
+    if info is not None:
+        record['kind'] = info.get_attr('IFLA_INFO_KIND')
+        data = info.get_attr('IFLA_INFO_DATA')
+        if record['kind'] == 'macvlan' and data is not None and hasattr(data, 'get_attr'):
+            record['macvlan_mode'] = data.get_attr('IFLA_MACVLAN_MODE')
+    return record
+
+
+def _raise(exc, what):
+    code = getattr(exc, 'code', 0)
+    reason = errno.errorcode.get(code, str(code)) if code else str(exc)
+    detail = exc.args[1] if len(getattr(exc, 'args', ())) > 1 else str(exc)
+    raise NetlinkFailure('%s: the kernel refused it (%s: %s)' % (what, reason, detail))
+
+
+def get_link(ipr, name=None, index=None):
+    """The link record by name or index, or None. One RTM_GETLINK request, no dump."""
+    try:
+        if index is not None:
+            msgs = ipr.link('get', index=index)
+        else:
+            msgs = ipr.link('get', ifname=name)
+    except NetlinkError as exc:
+        if exc.code in (errno.ENODEV, errno.ENOENT, errno.EINVAL):
+            return None
+        _raise(exc, 'reading link %s' % (name or index))
+    for msg in msgs:
+        return link_record(msg)
+    return None
+
+
+def list_links(ipr):
+    """Every link in this namespace, from one dump."""
+    return [link_record(msg) for msg in ipr.get_links()]
+
+
+def create_macvlan(ipr, name, parent_index, mode, mac=None, mtu=None, up=True):
+    spec = {'ifname': name, 'kind': 'macvlan', 'link': parent_index, 'macvlan_mode': mode}
+    if mac:
+        spec['address'] = mac
+    if mtu:
+        spec['mtu'] = mtu
+    try:
+        ipr.link('add', **spec)
+    except NetlinkError as exc:
+        _raise(exc, 'creating macvlan %s' % name)
+    created = get_link(ipr, name=name)
+    if created is None:
+        raise NetlinkFailure('creating macvlan %s: the kernel reported success but the link is missing' % name)
+    if up:
+        set_link(ipr, created['index'], name, up=True)
+    return get_link(ipr, index=created['index'])
+
+
+def set_link(ipr, index, name, mac=None, mtu=None, up=None, macvlan_mode=None):
+    """Change only what is given. Mode changes go through the macvlan changelink path."""
+    try:
+        if macvlan_mode is not None:
+            ipr.link('set', index=index, kind='macvlan', macvlan_mode=macvlan_mode)
+        spec = {}
+        if mac is not None:
+            spec['address'] = mac
+        if mtu is not None:
+            spec['mtu'] = mtu
+        if up is not None:
+            spec['state'] = 'up' if up else 'down'
+        if spec:
+            ipr.link('set', index=index, **spec)
+    except NetlinkError as exc:
+        _raise(exc, 'changing link %s' % name)
+
+
+def delete_link(ipr, index, name):
+    try:
+        ipr.link('del', index=index)
+    except NetlinkError as exc:
+        _raise(exc, 'deleting link %s' % name)
+
+
+def address_record(msg):
+    family = msg['family']
+    flags = msg.get_attr('IFA_FLAGS')
+    if flags is None:
+        flags = msg['flags']
+    if family == socket.AF_INET:
+        address = msg.get_attr('IFA_LOCAL') or msg.get_attr('IFA_ADDRESS')
+    else:
+        address = msg.get_attr('IFA_ADDRESS')
+    cache = msg.get_attr('IFA_CACHEINFO') or {}
+    return {
+        'index': msg['index'],
+        'family': 4 if family == socket.AF_INET else 6,
+        'address': str(ipaddress.ip_address(address)),
+        'prefixlen': msg['prefixlen'],
+        'label': msg.get_attr('IFA_LABEL'),
+        'scope': msg['scope'],
+        'flags': flags,
+        'secondary': bool(flags & IFA_F_SECONDARY),
+        'tentative': bool(flags & IFA_F_TENTATIVE),
+        'dadfailed': bool(flags & IFA_F_DADFAILED),
+        'deprecated': bool(flags & IFA_F_DEPRECATED),
+        'nodad': bool(flags & IFA_F_NODAD),
+        'noprefixroute': bool(flags & IFA_F_NOPREFIXROUTE),
+        'preferred_lft': cache.get('ifa_preferred', FOREVER),
+        'valid_lft': cache.get('ifa_valid', FOREVER),
+    }
+
+
+def list_addresses(ipr, index=None):
+    """Addresses of one link (kernel-side filter where supported) or of all links."""
+    if index is None:
+        msgs = ipr.get_addr()
+    else:
+        msgs = ipr.get_addr(index=index)
+    records = [address_record(msg) for msg in msgs]
+    if index is not None:
+        records = [rec for rec in records if rec['index'] == index]
+    return records
+
+
+def find_address(ipr, index, address):
+    """Records on link ``index`` with this IP (any prefix length)."""
+    wanted = ipaddress.ip_address(address)
+    return [rec for rec in list_addresses(ipr, index) if ipaddress.ip_address(rec['address']) == wanted]
+
+
+def add_address(ipr, index, interface, address, prefixlen, label=None, preferred_lft=FOREVER,
+                nodad=False, noprefixroute=False, replace=False):
+    """Add (or replace) an address, then check that the kernel holds it as asked.
+
+    pyroute2 0.9 takes lifetimes as preferred=/valid=, 0.7 only through
+    cacheinfo={...}; each ignores the other form. The first form is sent, the
+    result read back, and the second form sent only when the kernel shows the
+    lifetime was not applied.
+    """
+    ip = ipaddress.ip_address(address)
+    flags = (IFA_F_NODAD if nodad else 0) | (IFA_F_NOPREFIXROUTE if noprefixroute else 0)
+    spec = {'index': index, 'address': str(ip), 'prefixlen': prefixlen}
+    if flags:
+        spec['flags'] = flags
+    if label and ip.version == 4:
+        spec['label'] = label
+    what = '%s %s/%d on %s' % ('replacing' if replace else 'adding', ip, prefixlen, interface)
+    try:
+        ipr.addr('replace' if replace else 'add', preferred=preferred_lft, valid=FOREVER, **spec)
+        current = find_address_exact(ipr, index, ip, prefixlen)
+        if current is not None and current['preferred_lft'] != preferred_lft and preferred_lft == 0:
+            ipr.addr('replace', cacheinfo={'preferred': preferred_lft, 'valid': FOREVER}, **spec)
+            current = find_address_exact(ipr, index, ip, prefixlen)
+    except NetlinkError as exc:
+        _raise(exc, what)
+    if current is None:
+        raise NetlinkFailure('%s: the kernel reported success but the address is missing' % what)
+    if preferred_lft == 0 and current['preferred_lft'] != 0:
+        raise NetlinkFailure('%s: this pyroute2 cannot set preferred_lft 0' % what)
+    return current
+
+
+def find_address_exact(ipr, index, ip, prefixlen):
+    for rec in find_address(ipr, index, ip):
+        if rec['prefixlen'] == prefixlen:
+            return rec
+    return None
+
+
+def delete_address(ipr, index, interface, address, prefixlen):
+    ip = ipaddress.ip_address(address)
+    try:
+        ipr.addr('del', index=index, address=str(ip), prefixlen=prefixlen)
+    except NetlinkError as exc:
+        if exc.code == errno.EADDRNOTAVAIL:
+            return
+        _raise(exc, 'removing %s/%d from %s' % (ip, prefixlen, interface))
+
+
+def wait_for_dad(ipr, index, interface, address, timeout):
+    """Wait until an IPv6 address is no longer tentative; fail on dadfailed or timeout."""
+    deadline = time.time() + timeout
+    while True:
+        recs = find_address(ipr, index, address)
+        if not recs:
+            raise NetlinkFailure('%s vanished from %s during duplicate address detection' % (address, interface))
+        rec = recs[0]
+        if rec['dadfailed']:
+            raise NetlinkFailure(
+                'duplicate address detection failed for %s on %s: another host on the link uses it'
+                % (address, interface))
+        if not rec['tentative']:
+            return rec
+        if time.time() >= deadline:
+            raise NetlinkFailure(
+                '%s on %s is still tentative after %ss of duplicate address detection; '
+                'raise dad_timeout or set nodad' % (address, interface, timeout))
+        time.sleep(0.05)

@@ -1,0 +1,208 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) hanet.failover contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: failover_info
+short_description: Gather what matters for debugging a VIP failover
+version_added: 0.1.0
+description:
+  - Reports links (kind, MAC, parent, macvlan mode, whether the MAC is locally administered or a VRRP MAC),
+    the addresses on each link with their flags, the ARP and ND sysctls (live and effective per interface),
+    and whether keepalived and ucarp are running.
+author:
+  - hanet.failover contributors
+requirements:
+  - pyroute2 >= 0.7
+extends_documentation_fragment:
+  - hanet.failover.attributes.info_module
+options:
+  interfaces:
+    description:
+      - Only report these interfaces. All interfaces when omitted.
+    type: list
+    elements: str
+seealso:
+  - module: hanet.failover.arp_sysctl
+  - module: hanet.failover.macvlan
+'''
+
+EXAMPLES = r'''
+- name: Who holds what
+  hanet.failover.failover_info:
+  register: ha
+
+- name: Show the VIPs on this node
+  ansible.builtin.debug:
+    msg: "{{ ha.links | map(attribute='addresses') | flatten | map(attribute='address') | list }}"
+'''
+
+RETURN = r'''
+links:
+  description: One entry per link.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Interface name.
+      type: str
+    index:
+      description: Interface index.
+      type: int
+    kind:
+      description: Link kind (V(macvlan), V(veth), ...), null for physical devices.
+      type: str
+    mac:
+      description: MAC address.
+      type: str
+    mtu:
+      description: MTU.
+      type: int
+    up:
+      description: Administratively up.
+      type: bool
+    parent:
+      description: Parent interface name, for macvlan and similar links in this namespace.
+      type: str
+    macvlan_mode:
+      description: Macvlan mode, for macvlan links.
+      type: str
+    mac_is_laa:
+      description: The MAC is locally administered.
+      type: bool
+    vrrp_vrid:
+      description: The VRID when the MAC is a VRRP virtual router MAC, else null.
+      type: int
+    addresses:
+      description: Addresses on the link.
+      type: list
+      elements: dict
+    sysctl:
+      description: Live per-interface ARP/ND sysctls.
+      type: dict
+    sysctl_effective:
+      description: Values the kernel applies after combining with C(all).
+      type: dict
+  sample:
+    - name: vrrp.51
+      index: 7
+      kind: macvlan
+      mac: 00:00:5e:00:01:33
+      mtu: 1500
+      up: true
+      parent: eth0
+      macvlan_mode: private
+      mac_is_laa: false
+      vrrp_vrid: 51
+      addresses:
+        - address: 198.51.100.10
+          prefixlen: 24
+          family: 4
+          label: vrrp.51
+          secondary: false
+          tentative: false
+          deprecated: false
+      sysctl: {"arp_ignore": 1}
+      sysctl_effective: {"arp_ignore": 1}
+sysctl_all:
+  description: The C(all) values of the ARP/ND sysctls.
+  returned: always
+  type: dict
+  sample: {"arp_ignore": 0, "arp_notify": 0}
+sysctl_default:
+  description: The C(default) values of the ARP/ND sysctls.
+  returned: always
+  type: dict
+  sample: {"arp_ignore": 0, "arp_notify": 0}
+daemons:
+  description: Failover daemons seen in the process table, with their process IDs.
+  returned: always
+  type: dict
+  sample: {"keepalived": {"running": true, "pids": [312, 313]}, "ucarp": {"running": false, "pids": []}}
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.hanet.failover.plugins.module_utils import _mac as mac
+from ansible_collections.hanet.failover.plugins.module_utils import _netlink as netlink
+from ansible_collections.hanet.failover.plugins.module_utils import _sysctl as sysctl
+
+DAEMONS = ('keepalived', 'ucarp')
+ADDRESS_FIELDS = ('address', 'prefixlen', 'family', 'label', 'secondary', 'tentative', 'dadfailed',
+                  'deprecated', 'nodad', 'noprefixroute')
+
+
+def sysctl_values(interface):
+    values = {}
+    for key in sorted(sysctl.KEYS):
+        value = sysctl.read_value(interface, key)
+        if value is not None:
+            values[key] = value
+    return values
+
+
+def daemon_pids(proc='/proc'):
+    found = dict((name, []) for name in DAEMONS)
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(os.path.join(proc, entry, 'comm')) as handle:
+                comm = handle.read().strip()
+        except (IOError, OSError):
+            continue
+        if comm in found:
+            found[comm].append(int(entry))
+    return dict((name, {'running': bool(pids), 'pids': sorted(pids)}) for name, pids in found.items())
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(interfaces=dict(type='list', elements='str')),
+        supports_check_mode=True,
+    )
+    netlink.require_pyroute2(module)
+    wanted = module.params['interfaces']
+    all_values = sysctl_values('all')
+    try:
+        with netlink.iproute() as ipr:
+            links = netlink.list_links(ipr)
+            addresses = netlink.list_addresses(ipr)
+    except netlink.NetlinkFailure as exc:
+        module.fail_json(msg=str(exc))
+    names = dict((link['index'], link['name']) for link in links)
+    if wanted:
+        unknown = sorted(set(wanted) - set(names.values()))
+        if unknown:
+            module.fail_json(msg='interfaces: no interface named %s in this network namespace' % ', '.join(unknown))
+    result = []
+    for link in links:
+        if wanted and link['name'] not in wanted:
+            continue
+        values = sysctl_values(link['name'])
+        entry = dict((key, link[key]) for key in ('name', 'index', 'kind', 'mac', 'mtu', 'up', 'macvlan_mode'))
+        entry['parent'] = names.get(link['parent_index'])
+        usable_mac = bool(link['mac']) and len(link['mac']) == 17
+        entry['mac_is_laa'] = usable_mac and mac.is_locally_administered(link['mac'])
+        entry['vrrp_vrid'] = mac.vrrp_vrid(link['mac']) if usable_mac else None
+        entry['addresses'] = [dict((key, rec[key]) for key in ADDRESS_FIELDS)
+                              for rec in addresses if rec['index'] == link['index']]
+        entry['sysctl'] = values
+        entry['sysctl_effective'] = dict((key, sysctl.effective_value(key, all_values.get(key), value))
+                                         for key, value in values.items())
+        result.append(entry)
+    module.exit_json(changed=False, links=result, sysctl_all=all_values, sysctl_default=sysctl_values('default'),
+                     daemons=daemon_pids())
+
+
+if __name__ == '__main__':
+    main()
