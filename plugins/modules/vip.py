@@ -325,7 +325,12 @@ def main():
                                     preferred_lft=preferred, nodad=nodad,
                                     noprefixroute=params['noprefixroute'], replace=exact is not None)
                 if ip.version == 6 and not nodad:
-                    netlink.wait_for_dad(ipr, link['index'], interface, ip, params['dad_timeout'])
+                    try:
+                        netlink.wait_for_dad(ipr, link['index'], interface, ip, params['dad_timeout'])
+                    except netlink.NetlinkFailure:
+                        # Leave no half-configured address behind: undo the add, then report.
+                        netlink.delete_address(ipr, link['index'], interface, ip, prefixlen)
+                        raise
                 tracker.replace(describe(netlink.find_address_exact(ipr, link['index'], ip, prefixlen), interface))
 
             wanted = params['announce'] == 'always' or (params['announce'] == 'changed' and tracker.changed)

@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+def test_reports_vmac_links_addresses_and_sysctls(lab):
+    lab.ip(lab.ns, 'link', 'add', 'vrrp.51', 'link', 'eth0', 'address', '00:00:5e:00:01:33', 'type', 'macvlan',
+           'mode', 'private')
+    lab.ip(lab.ns, 'link', 'add', 'vmac0', 'link', 'eth0', 'address', '02:11:22:33:44:55', 'type', 'macvlan',
+           'mode', 'bridge')
+    lab.ip(lab.ns, 'addr', 'add', '198.51.100.10/24', 'dev', 'vrrp.51')
+    lab.ip(lab.ns, 'link', 'set', 'vrrp.51', 'up')
+    lab.ip(lab.ns, 'netns', 'exec', lab.ns, 'sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1')
+
+    run = lab.module('failover_info', check=True)
+    assert not run.failed, run.output
+    links = dict((link['name'], link) for link in run.result['links'])
+    assert set(links) == {'lo', 'eth0', 'vrrp.51', 'vmac0'}
+    vmac = links['vrrp.51']
+    assert vmac['kind'] == 'macvlan' and vmac['macvlan_mode'] == 'private' and vmac['parent'] == 'eth0'
+    assert vmac['vrrp_vrid'] == 51 and vmac['mac_is_laa'] is False and vmac['up'] is True
+    assert [(a['address'], a['prefixlen']) for a in vmac['addresses'] if a['family'] == 4] == [('198.51.100.10', 24)]
+    assert vmac['sysctl']['arp_ignore'] == 0 and vmac['sysctl_effective']['arp_ignore'] == 1
+    assert links['vmac0']['mac_is_laa'] is True and links['vmac0']['vrrp_vrid'] is None
+    assert links['eth0']['kind'] == 'veth' and links['eth0']['parent'] is None  # peer lives in another namespace
+    assert run.result['sysctl_all']['arp_ignore'] == 1
+    assert set(run.result['daemons']) == {'keepalived', 'ucarp'}
+
+    only = lab.module('failover_info', interfaces=['eth0'])
+    assert [link['name'] for link in only.result['links']] == ['eth0']
+    bad = lab.module('failover_info', interfaces=['nosuch0'])
+    assert bad.failed and 'interfaces: no interface named nosuch0' in bad.result['msg']
