@@ -29,11 +29,23 @@ test-unit: setup
 test-integration: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/integration -q
 
-# ansible-test wants a real ansible_collections/NS/NAME tree: copy the files git knows (tracked or new).
+# ansible-test wants a real ansible_collections/NS/NAME tree outside any other git work tree:
+# copy the files git knows (tracked or new, not ignored) there.
+# Sanity runs --local in a virtualenv of its own (its pinned linters would clash with ansible-lint's).
+# ansible-test bootstraps pip in its per-test venvs with a script from a host CI cannot reach; it takes a
+# cached copy first, and tests/sanity/get_pip_from_pypi.py does that job from PyPI.
+SANITY_ROOT ?= /tmp/hanet-failover-sanity
+SANITY_VENV := $(CURDIR)/.build/sanity-venv
 test-sanity: setup
-	rm -rf .build/sanity && mkdir -p .build/sanity/ansible_collections/hanet/failover
-	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ .build/sanity/ansible_collections/hanet/failover/
-	cd .build/sanity/ansible_collections/hanet/failover && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+	@if [ ! -x $(SANITY_VENV)/bin/ansible-test ]; then \
+	    python3 -m venv $(SANITY_VENV) && \
+	    $(SANITY_VENV)/bin/pip install -q "ansible-core==$$($(BIN)/python -c 'import ansible.release as r; print(r.__version__)')"; fi
+	@cache=$$HOME/.ansible/test/cache; mkdir -p $$cache; for v in 24_2 25_1 25_3; do \
+	    [ -e $$cache/get_pip_$$v.py ] || cp tests/sanity/get_pip_from_pypi.py $$cache/get_pip_$$v.py; done
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/ansible_collections/hanet/failover
+	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_ROOT)/ansible_collections/hanet/failover/
+	cd $(SANITY_ROOT)/ansible_collections/hanet/failover && \
+	    PATH=$(SANITY_VENV)/bin:$$PATH $(SANITY_VENV)/bin/ansible-test sanity --local --requirements --python 3.11 --color no
 
 lint: setup
 	$(BIN)/ansible-lint --offline

@@ -22,7 +22,7 @@ description:
     C(accept_local), C(promote_secondaries), C(ndisc_notify)). The module returns the effective value and
     warns when it differs from what was asked.
 author:
-  - hanet.failover contributors
+  - hanet.failover contributors (@hanet)
 extends_documentation_fragment:
   - hanet.failover.attributes
 options:
@@ -89,7 +89,7 @@ live:
 effective:
   description:
     - What the kernel applies on the interface after combining with C(all), by key.
-      Equals O(live) for V(all) and V(default).
+      Equals RV(live) for V(all) and V(default).
   returned: always
   type: dict
   sample: {"arp_ignore": 1, "arp_announce": 2}

@@ -17,7 +17,7 @@ description:
     the addresses on each link with their flags, the ARP and ND sysctls (live and effective per interface),
     and whether keepalived and ucarp are running.
 author:
-  - hanet.failover contributors
+  - hanet.failover contributors (@hanet)
 requirements:
   - pyroute2 >= 0.7
 extends_documentation_fragment:

@@ -25,7 +25,7 @@ description:
   - Announcing changes no state on the host, so the module reports changed=false; RV(sent) says how many
     frames went out.
 author:
-  - hanet.failover contributors
+  - hanet.failover contributors (@hanet)
 extends_documentation_fragment:
   - hanet.failover.attributes
 attributes:

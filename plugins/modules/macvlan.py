@@ -22,7 +22,7 @@ description:
     again (only when O(recreate=true)), its addresses are put back, and the result says so.
   - Refuses, changing nothing, to touch an existing interface of that name that is not a macvlan.
 author:
-  - hanet.failover contributors
+  - hanet.failover contributors (@hanet)
 requirements:
   - pyroute2 >= 0.7
 extends_documentation_fragment:

@@ -22,7 +22,7 @@ description:
     (with a warning), and a primary IPv4 address is not removed while the kernel would remove its
     secondaries along with it.
 author:
-  - hanet.failover contributors
+  - hanet.failover contributors (@hanet)
 requirements:
   - pyroute2 >= 0.7
 extends_documentation_fragment:

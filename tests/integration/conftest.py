@@ -36,7 +36,7 @@ PYTHONS = [
 def sh(*args, **kwargs):
     check = kwargs.pop('check', True)
     proc = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          **kwargs)
+                          check=False, **kwargs)
     if check and proc.returncode:
         raise AssertionError('%s failed (%d): %s %s' % (' '.join(args), proc.returncode, proc.stdout, proc.stderr))
     return proc
@@ -143,7 +143,7 @@ class Namespaces:
         assert proc.stdout.readline().strip() == 'ready'
 
         def collected():
-            out, _ = proc.communicate(timeout=seconds + 30)
+            out = proc.communicate(timeout=seconds + 30)[0]
             return json.loads(out)
         return collected
 
@@ -172,7 +172,8 @@ class Namespaces:
             cmd.append('--check')
         if diff:
             cmd.append('--diff')
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env,
+                              check=False)
         records = []
         if results.exists():
             records = [json.loads(line) for line in results.read_text().splitlines()]

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Capture ARP and ICMPv6 neighbour advertisements on one interface and print them decoded as JSON.
 
-Usage: frame_capture.py IFACE SECONDS [FRAMES]: stops after SECONDS or once FRAMES frames are seen. Prints "ready" once listening, then one JSON list at the end.
+Usage: frame_capture.py IFACE SECONDS [FRAMES]: stops after SECONDS or once FRAMES frames are seen.
+Prints "ready" once listening, then one JSON list at the end.
 Decoding is written here independently of the collection's frame builder.
 """
 
@@ -57,7 +58,7 @@ def main():
     frames = []
     deadline = time.time() + seconds
     while time.time() < deadline and (enough is None or len(frames) < enough):
-        ready, _, _ = select.select([sock], [], [], max(0.0, deadline - time.time()))
+        ready = select.select([sock], [], [], max(0.0, deadline - time.time()))[0]
         if ready:
             frame, addr = sock.recvfrom(65535)
             if addr[2] == socket.PACKET_OUTGOING:

@@ -27,9 +27,11 @@ def test_ipv4_vip_is_added_announced_and_idempotent(lab):
                      announce_interval=0.1)
     assert not run.failed, run.output
     assert run.changed == 1 and run.result['announced'] == 2
-    assert run.result['diff'] == {'before': {}, 'after': {'address': '198.51.100.10/24', 'interface': 'eth0',
-                                                        'label': 'eth0:web', 'preferred_lft': 'forever',
-                                                        'noprefixroute': False}}
+    assert run.result['diff'] == {
+        'before': {},
+        'after': {'address': '198.51.100.10/24', 'interface': 'eth0', 'label': 'eth0:web',
+                  'preferred_lft': 'forever', 'noprefixroute': False},
+    }
     info = addr(lab, '198.51.100.10/24')
     assert info and info['label'] == 'eth0:web'
     assert lab.neighbour('198.51.100.10')[0] == lab.link('eth0')['address'], 'the peer still has the old MAC'

@@ -32,8 +32,8 @@ def test_gratuitous_arp_reply_targets_itself():
 
 
 def test_frames_for_modes():
-    assert [kind for kind, _ in _announce.frames_for(MAC, '198.51.100.10', 'both')] == ['request', 'reply']
-    assert [kind for kind, _ in _announce.frames_for(MAC, '2001:db8::10', 'both')] == ['na']
+    assert [frame[0] for frame in _announce.frames_for(MAC, '198.51.100.10', 'both')] == ['request', 'reply']
+    assert [frame[0] for frame in _announce.frames_for(MAC, '2001:db8::10', 'both')] == ['na']
 
 
 def test_unsolicited_na_fields_and_checksum():
