@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # pytest exits 5 when it collects nothing: that is a failure here, every suite has tests.
 
-.PHONY: help setup test test-unit test-integration test-sanity lint clean
+.PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule lint demo clean
 
 help:
 	@echo "make demo   build the container lab, deploy a keepalived cluster, prove failover, print the report"
@@ -21,7 +21,7 @@ setup:
 	@scripts/bootstrap
 
 test: setup
-	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint
+	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint test-molecule
 
 test-unit: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/unit -q
@@ -46,6 +46,16 @@ test-sanity: setup
 	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_ROOT)/ansible_collections/hanet/failover/
 	cd $(SANITY_ROOT)/ansible_collections/hanet/failover && \
 	    PATH=$(SANITY_VENV)/bin:$$PATH $(SANITY_VENV)/bin/ansible-test sanity --local --requirements --python 3.11 --color no
+
+MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp
+
+lab-image: setup
+	scripts/lab image
+	scripts/lab network
+
+# Each scenario: two members and a client under systemd; converge, idempotence, and a real failover drill.
+test-molecule: lab-image
+	for scenario in $(MOLECULE_SCENARIOS); do $(BIN)/molecule test -s $$scenario || exit 1; done
 
 lint: setup
 	$(BIN)/ansible-lint --offline

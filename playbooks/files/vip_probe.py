@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Probe VIPs with ICMP echo every INTERVAL seconds for DURATION seconds; write a JSON report.
+
+Usage: vip_probe.py OUTPUT DURATION INTERVAL VIP [VIP...]
+Per VIP: probes sent, replies, lost, and outage_ms: the longest time between two answered
+probes, less one interval (0 when every probe was answered). Needs CAP_NET_RAW. Bounded in
+time and count; it sends only to the addresses it is given.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import ipaddress
+import json
+import os
+import select
+import socket
+import struct
+import sys
+import time
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b'\x00'
+    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def main():
+    output, duration, interval = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    vips = [ipaddress.ip_address(a) for a in sys.argv[4:]]
+    if duration > 600 or interval < 0.005:
+        sys.exit('refusing: duration at most 600 s, interval at least 5 ms')
+    ident = os.getpid() & 0xFFFF
+    socks = {4: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP),
+             6: socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)}
+    sent = dict((str(v), {}) for v in vips)      # seq -> send time
+    answered = dict((str(v), []) for v in vips)  # send times of answered probes
+    start = time.time()
+    seq = 0
+    next_send = start
+    while True:
+        now = time.time()
+        if now >= next_send and now - start < duration:
+            seq = (seq + 1) & 0xFFFF
+            for vip in vips:
+                if vip.version == 4:
+                    header = struct.pack('!BBHHH', 8, 0, 0, ident, seq)
+                    packet = struct.pack('!BBHHH', 8, 0, checksum(header), ident, seq)
+                    socks[4].sendto(packet, (str(vip), 0))
+                else:  # the kernel fills in the ICMPv6 checksum
+                    socks[6].sendto(struct.pack('!BBHHH', 128, 0, 0, ident, seq), (str(vip), 0))
+                sent[str(vip)][seq] = now
+            next_send += interval
+        elif now - start >= duration + 1.0:
+            break
+        ready = select.select(list(socks.values()), [], [], max(0.0, min(next_send - time.time(), 0.05)))[0]
+        for sock in ready:
+            data, addr = sock.recvfrom(2048)
+            if sock is socks[4]:
+                data = data[(data[0] & 0x0F) * 4:]
+                kind = 0
+            else:
+                kind = 129
+            if len(data) < 8:
+                continue
+            icmp_type, _code, _sum, rid, rseq = struct.unpack('!BBHHH', data[:8])
+            source = str(ipaddress.ip_address(addr[0].split('%')[0]))
+            if icmp_type == kind and rid == ident and source in sent and rseq in sent[source]:
+                answered[source].append(sent[source].pop(rseq))
+    report = {}
+    for vip in vips:
+        key = str(vip)
+        times = sorted(answered[key])
+        total = len(times) + len(sent[key])
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        longest = max(gaps) if gaps else duration
+        report[key] = {'sent': total, 'replies': len(times), 'lost': len(sent[key]),
+                       'outage_ms': int(round(max(0.0, longest - interval) * 1000)) if times else int(duration * 1000)}
+    with open(output, 'w') as handle:
+        json.dump(report, handle)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hanet.failover contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Cluster model filters used by the cluster role: cluster_preflight, keepalived_instances, vip_expectations, vip_holders."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
+
+
+def cluster_preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
+    return model.preflight(list(members), cluster_name, profile, backend)
+
+
+def keepalived_instances(member, cluster_name='hanet', profile='default'):
+    try:
+        return model.keepalived_instances(member, cluster_name, profile)
+    except model.ModelError as exc:
+        raise AnsibleFilterError('hanet.failover.keepalived_instances: %s' % exc)
+
+
+def vip_expectations(members, cluster_name='hanet', profile='default'):
+    try:
+        return model.expected_macs(list(members), cluster_name, profile)
+    except model.ModelError as exc:
+        raise AnsibleFilterError('hanet.failover.vip_expectations: %s' % exc)
+
+
+def vip_holders(links_by_host, expectations):
+    return model.vip_holders(dict(links_by_host), dict(expectations))
+
+
+class FilterModule(object):
+    """Cluster model filters of hanet.failover."""
+
+    def filters(self):
+        return {
+            'cluster_preflight': cluster_preflight,
+            'keepalived_instances': keepalived_instances,
+            'vip_expectations': vip_expectations,
+            'vip_holders': vip_holders,
+        }

@@ -1,0 +1,294 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hanet.failover contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The cluster role's inventory model: preflight checks and what each backend is given.
+
+A member is a dict built by the cluster role on each host:
+``{'name': host, 'vips': cluster_vips, 'priority': cluster_priority or None,
+'links': failover_info links}``. Every message names the VIP and the field.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible_collections.hanet.failover.plugins.module_utils import _mac
+
+MAC_MODES = ('garp', 'vmac')
+# Fields all members must agree on for one VIP.
+SHARED_FIELDS = ('address', 'interface', 'vrid', 'mac_mode', 'mac', 'advert_int', 'version', 'auth_pass',
+                 'nopreempt', 'preempt_delay')
+PROFILES = {
+    # What a keepalived user gets out of the box.
+    'default': {'advert_int': 1, 'version': None},
+    # Sub-second detection: VRRPv3 adverts every 100 ms.
+    'fast': {'advert_int': 0.1, 'version': 3},
+}
+
+
+class ModelError(ValueError):
+    """The inventory model cannot be used as given."""
+
+
+def _label(vip):
+    return 'cluster_vips[%s]' % (vip.get('name') if isinstance(vip, dict) and vip.get('name') else '?')
+
+
+def resolved_vip(vip, profile='default'):
+    """The VIP with defaults filled in (version, advert_int, mac). Raises ModelError on the first bad field."""
+    if not isinstance(vip, dict):
+        raise ModelError('cluster_vips: each entry must be a mapping, got %r' % (vip,))
+    label = _label(vip)
+    for field in ('name', 'address', 'interface', 'vrid'):
+        if vip.get(field) in (None, ''):
+            raise ModelError('%s.%s is required' % (label, field))
+    if profile not in PROFILES:
+        raise ModelError('cluster_profile: %r is not one of %s' % (profile, ', '.join(sorted(PROFILES))))
+    out = dict(vip)
+    text = str(vip['address'])
+    if '/' not in text:
+        raise ModelError('%s.address: %s has no prefix length; write it as %s/24' % (label, text, text))
+    try:
+        iface = ipaddress.ip_interface(text)
+    except ValueError:
+        raise ModelError('%s.address: %s is not an IP address with a prefix length' % (label, text))
+    out['family'] = iface.version
+    try:
+        out['vrid'] = int(vip['vrid'])
+    except (TypeError, ValueError):
+        raise ModelError('%s.vrid: %r is not a number; give 1 to 255' % (label, vip['vrid']))
+    if not 1 <= out['vrid'] <= 255:
+        raise ModelError('%s.vrid: %d is out of range; give 1 to 255' % (label, out['vrid']))
+    out['mac_mode'] = vip.get('mac_mode', 'garp')
+    if out['mac_mode'] not in MAC_MODES:
+        raise ModelError('%s.mac_mode: %r is not one of garp, vmac' % (label, out['mac_mode']))
+    defaults = PROFILES[profile]
+    version = vip.get('version', defaults['version'] or (3 if iface.version == 6 else 2))
+    if version not in (2, 3):
+        raise ModelError('%s.version: %r is not 2 or 3' % (label, version))
+    if iface.version == 6 and version != 3:
+        raise ModelError('%s.version: IPv6 VIPs need VRRP version 3' % label)
+    out['version'] = version
+    advert = vip.get('advert_int', defaults['advert_int'])
+    try:
+        advert = float(advert)
+    except (TypeError, ValueError):
+        raise ModelError('%s.advert_int: %r is not a number' % (label, advert))
+    if version == 2 and (advert != int(advert) or not 1 <= advert <= 255):
+        raise ModelError('%s.advert_int: VRRPv2 takes whole seconds from 1 to 255, got %s; '
+                         'use version 3 for sub-second adverts' % (label, advert))
+    if version == 3 and (not 0.01 <= advert <= 40.95 or abs(round(advert * 100) - advert * 100) > 1e-6):
+        raise ModelError('%s.advert_int: VRRPv3 takes 0.01 to 40.95 seconds in steps of 0.01, got %s'
+                         % (label, advert))
+    out['advert_int'] = int(advert) if advert == int(advert) else advert
+    if vip.get('auth_pass') is not None:
+        if version == 3:
+            raise ModelError('%s.auth_pass: VRRPv3 has no authentication; remove auth_pass or use version 2' % label)
+        if not 1 <= len(str(vip['auth_pass'])) <= 8:
+            raise ModelError('%s.auth_pass: give 1 to 8 characters (keepalived PASS authentication)' % label)
+    out['mac'] = _resolved_mac(vip, out, label)
+    return out
+
+
+def _resolved_mac(vip, out, label):
+    mac = vip.get('mac', 'auto')
+    if out['mac_mode'] == 'garp':
+        if mac not in (None, 'auto'):
+            raise ModelError('%s.mac: a MAC applies only to mac_mode vmac; remove mac or set mac_mode: vmac' % label)
+        return None
+    if mac in (None, 'auto'):
+        return _mac.vrrp_mac(out['vrid'], out['family'])
+    if mac == 'laa':
+        return None  # derived from the cluster name by vip_mac()
+    try:
+        mac = _mac.check_unicast(mac, '%s.mac' % label)
+    except _mac.MacError as exc:
+        raise ModelError(str(exc))
+    if not _mac.is_laa_unicast(mac) and mac != _mac.vrrp_mac(out['vrid'], out['family']):
+        raise ModelError(
+            '%s.mac: %s is a universally administered MAC (it belongs to some vendor\'s hardware); use "auto" '
+            '(the VRRP MAC %s), "laa", or a locally administered MAC (first octet x2, x6, xA or xE)'
+            % (label, mac, _mac.vrrp_mac(out['vrid'], out['family'])))
+    return mac
+
+
+def vip_mac(vip, cluster_name):
+    """The virtual MAC of a resolved vmac VIP (None in garp mode)."""
+    if vip['mac_mode'] != 'vmac':
+        return None
+    if vip['mac'] is None:
+        return _mac.laa_mac(cluster_name, vip['address'])
+    return vip['mac']
+
+
+def member_priority(member, vip):
+    priorities = vip.get('priorities') or {}
+    if member['name'] in priorities:
+        return priorities[member['name']]
+    return member.get('priority')
+
+
+def preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
+    """Every problem with the model, as messages; an empty list means it can be deployed."""
+    errors = []
+    if backend not in ('keepalived',):
+        errors.append('cluster_backend: %r is not supported; use keepalived' % (backend,))
+    if len(members) < 2:
+        errors.append('cluster_members: a failover cluster needs at least two members, got %s'
+                      % (', '.join(m['name'] for m in members) or 'none'))
+    by_name = {}
+    for member in members:
+        vips = member.get('vips') or []
+        if not isinstance(vips, list) or not vips:
+            errors.append('cluster_vips: %s has no VIPs; give at least one' % member['name'])
+            continue
+        seen = set()
+        for raw in vips:
+            try:
+                vip = resolved_vip(raw, profile)
+            except ModelError as exc:
+                errors.append('%s: %s' % (member['name'], exc))
+                continue
+            if vip['name'] in seen:
+                errors.append('%s: cluster_vips[%s] is defined twice' % (member['name'], vip['name']))
+            seen.add(vip['name'])
+            errors.extend(_member_checks(member, vip))
+            by_name.setdefault(vip['name'], {})[member['name']] = vip
+    names = [m['name'] for m in members]
+    for name, per_member in sorted(by_name.items()):
+        missing = [host for host in names if host not in per_member]
+        if missing:
+            errors.append('cluster_vips[%s] is defined on %s but not on %s; every member carries every VIP'
+                          % (name, ', '.join(sorted(per_member)), ', '.join(missing)))
+        for field in SHARED_FIELDS:
+            values = dict((host, vip.get(field)) for host, vip in per_member.items())
+            if len(set(repr(v) for v in values.values())) > 1:
+                shown = ', '.join('%s=%s' % (host, '<secret>' if field == 'auth_pass' else value)
+                                  for host, value in sorted(values.items()))
+                errors.append('members disagree on cluster_vips[%s].%s: %s' % (name, field, shown))
+        priorities = {}
+        for member in members:
+            if member['name'] in per_member:
+                prio = member_priority(member, per_member[member['name']])
+                if prio is not None:
+                    priorities.setdefault(prio, []).append(member['name'])
+        for prio, hosts in sorted(priorities.items(), key=lambda item: str(item[0])):
+            if len(hosts) > 1:
+                errors.append('cluster_vips[%s]: %s share priority %s; give each member its own priority '
+                              '(cluster_priority or priorities)' % (name, ' and '.join(sorted(hosts)), prio))
+    errors.extend(_vrid_collisions(by_name))
+    return errors
+
+
+def _member_checks(member, vip):
+    errors = []
+    label = 'cluster_vips[%s]' % vip['name']
+    prio = member_priority(member, vip)
+    if prio is None:
+        errors.append('%s: %s has no priority; set cluster_priority for the host or %s.priorities'
+                      % (member['name'], label, label))
+    elif not isinstance(prio, int) or isinstance(prio, bool) or not 1 <= prio <= 254:
+        errors.append('%s: %s priority %r is out of range; give 1 to 254 (255 is reserved for the address owner)'
+                      % (member['name'], label, prio))
+    links = member.get('links')
+    if links is None:
+        return errors
+    link = next((lk for lk in links if lk['name'] == vip['interface']), None)
+    if link is None:
+        errors.append('%s: %s.interface: there is no interface %s on this host'
+                      % (member['name'], label, vip['interface']))
+        return errors
+    if vip['family'] == 4:
+        network = ipaddress.ip_interface(vip['address']).network
+        own = [a['address'] for a in link.get('addresses', []) if a['family'] == 4]
+        if not any(ipaddress.ip_address(a) in network for a in own):
+            errors.append('%s: %s.address: %s is outside the subnets of %s (%s); clients could not reach it there'
+                          % (member['name'], label, vip['address'], vip['interface'], ', '.join(own) or 'no IPv4'))
+    return errors
+
+
+def _vrid_collisions(by_name):
+    errors = []
+    seen = {}
+    for name, per_member in sorted(by_name.items()):
+        vip = next(iter(per_member.values()))
+        key = (vip['vrid'], vip['family'], str(ipaddress.ip_interface(vip['address']).network))
+        if key in seen:
+            errors.append('cluster_vips[%s].vrid: VRID %d is already used by cluster_vips[%s] on the same segment '
+                          '(%s); give each VIP its own VRID' % (name, vip['vrid'], seen[key], key[2]))
+        else:
+            seen[key] = name
+    return errors
+
+
+def keepalived_instances(member, cluster_name='hanet', profile='default'):
+    """keepalived_instances entries for one member (see roles/keepalived/meta/argument_specs.yml)."""
+    instances = []
+    for raw in member['vips']:
+        vip = resolved_vip(raw, profile)
+        instance = {
+            'name': 'VI_%s' % vip['name'],
+            'interface': vip['interface'],
+            'virtual_router_id': vip['vrid'],
+            'priority': member_priority(member, vip),
+            'state': 'BACKUP',
+            'advert_int': vip['advert_int'],
+            'version': vip['version'],
+            'virtual_ipaddresses': [{'address': vip['address']}],
+        }
+        if vip['family'] == 6:
+            instance['native_ipv6'] = True
+        for key in ('nopreempt', 'preempt_delay', 'auth_pass', 'garp_master_delay', 'garp_master_repeat',
+                    'garp_master_refresh', 'garp_master_refresh_repeat'):
+            if vip.get(key) is not None:
+                instance[key] = vip[key]
+        if vip['mac_mode'] == 'vmac':
+            instance['use_vmac'] = True
+            instance['vmac_name'] = ('vrrp.%d' if vip['family'] == 4 else 'vrrp6.%d') % vip['vrid']
+            mac = vip_mac(vip, cluster_name)
+            if mac != _mac.vrrp_mac(vip['vrid'], vip['family']):
+                instance['vmac_mac'] = mac
+            instance['vmac_xmit_base'] = True
+        else:
+            instance['virtual_ipaddresses'][0]['dev'] = vip['interface']
+        instances.append(instance)
+    return instances
+
+
+def expected_macs(members, cluster_name='hanet', profile='default'):
+    """Per VIP name: the MAC clients must see, or None in garp mode (then it is the holder's MAC)."""
+    result = {}
+    for raw in members[0]['vips']:
+        vip = resolved_vip(raw, profile)
+        result[vip['name']] = {'address': vip['address'].split('/')[0], 'family': vip['family'],
+                               'mac_mode': vip['mac_mode'], 'mac': vip_mac(vip, cluster_name),
+                               'interface': vip['interface']}
+    return result
+
+
+def vip_holders(links_by_host, expectations):
+    """Who holds each VIP, and the MAC clients should see for it.
+
+    ``links_by_host`` maps a host to its failover_info links. For each VIP name:
+    ``holders`` (hosts with the address), ``mac`` (the MAC of the link that holds
+    it on the first holder: the virtual MAC in vmac mode, the interface's own MAC
+    in garp mode) and ``expected_mac`` (the virtual MAC, or that holder's MAC).
+    """
+    result = {}
+    for name, expect in sorted(expectations.items()):
+        wanted = ipaddress.ip_address(expect['address'])
+        holders, macs = [], []
+        for host, links in sorted(links_by_host.items()):
+            for link in links or []:
+                if any(ipaddress.ip_address(a['address']) == wanted for a in link.get('addresses', [])):
+                    holders.append(host)
+                    macs.append(link['mac'])
+                    break
+        mac = macs[0] if macs else None
+        result[name] = {'address': expect['address'], 'mac_mode': expect['mac_mode'], 'holders': holders, 'mac': mac,
+                        'expected_mac': expect['mac'] or mac}
+    return result
