@@ -57,6 +57,10 @@ lab-image: setup
 test-molecule: lab-image
 	for scenario in $(MOLECULE_SCENARIOS); do $(BIN)/molecule test -s $$scenario || exit 1; done
 
+# FAULT=stop|kill|link_down picks the fault (default: a graceful stop of keepalived on the master).
+demo: lab-image
+	scripts/demo
+
 lint: setup
 	$(BIN)/ansible-lint --offline
 
