@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+import pytest
+
+from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
+
+LINKS = [{'name': 'eth0', 'mac': '02:00:00:00:00:01',
+          'addresses': [{'address': '198.51.100.11', 'prefixlen': 24, 'family': 4}]}]
+VIPS = [
+    {'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51, 'mac_mode': 'vmac'},
+    {'name': 'api6', 'address': '2001:db8::101/64', 'interface': 'eth0', 'vrid': 52, 'mac_mode': 'garp'},
+]
+
+
+def members(vips=None, second=None, priorities=(150, 100)):
+    first = {'name': 'n1', 'vips': copy.deepcopy(vips or VIPS), 'priority': priorities[0], 'links': LINKS}
+    other = {'name': 'n2', 'vips': copy.deepcopy(second if second is not None else vips or VIPS),
+             'priority': priorities[1], 'links': LINKS}
+    return [first, other]
+
+
+def test_a_good_model_passes():
+    assert model.preflight(members()) == []
+
+
+@pytest.mark.parametrize('change,message', [
+    ({'vrid': 0}, 'cluster_vips[web].vrid: 0 is out of range; give 1 to 255'),
+    ({'vrid': 'x'}, "cluster_vips[web].vrid: 'x' is not a number"),
+    ({'address': '198.51.100.100'}, 'cluster_vips[web].address: 198.51.100.100 has no prefix length'),
+    ({'address': 'nonsense/24'}, 'cluster_vips[web].address: nonsense/24 is not an IP address'),
+    ({'address': '203.0.113.10/24'}, 'cluster_vips[web].address: 203.0.113.10/24 is outside the subnets of eth0'),
+    ({'interface': 'eth9'}, 'cluster_vips[web].interface: there is no interface eth9 on this host'),
+    ({'mac_mode': 'bridge'}, "cluster_vips[web].mac_mode: 'bridge' is not one of garp, vmac"),
+    ({'mac': '01:00:5e:00:00:12'}, 'cluster_vips[web].mac: 01:00:5e:00:00:12 is a multicast MAC'),
+    ({'mac': '00:1b:21:00:00:01'}, 'cluster_vips[web].mac: 00:1b:21:00:00:01 is a universally administered MAC'),
+    ({'mac_mode': 'garp', 'mac': '02:00:00:00:00:05'}, 'cluster_vips[web].mac: a MAC applies only to mac_mode vmac'),
+    ({'advert_int': 0.5}, 'cluster_vips[web].advert_int: VRRPv2 takes whole seconds from 1 to 255'),
+    ({'version': 3, 'advert_int': 0.005}, 'cluster_vips[web].advert_int: VRRPv3 takes 0.01 to 40.95 seconds'),
+    ({'version': 3, 'auth_pass': 'pw'}, 'cluster_vips[web].auth_pass: VRRPv3 has no authentication'),
+    ({'auth_pass': 'far-too-long'}, 'cluster_vips[web].auth_pass: give 1 to 8 characters'),
+    ({'version': 4}, 'cluster_vips[web].version: 4 is not 2 or 3'),
+])
+def test_bad_vip_fields_are_named(change, message):
+    vips = copy.deepcopy(VIPS)
+    vips[0].update(change)
+    errors = model.preflight(members(vips))
+    assert any(message in error for error in errors), errors
+
+
+def test_ipv6_needs_vrrp3():
+    vips = copy.deepcopy(VIPS)
+    vips[1]['version'] = 2
+    assert any('cluster_vips[api6].version: IPv6 VIPs need VRRP version 3' in e for e in model.preflight(members(vips)))
+
+
+def test_members_must_agree_and_secrets_are_not_shown():
+    second = copy.deepcopy(VIPS)
+    second[0]['advert_int'] = 2
+    second[0]['auth_pass'] = 'other'
+    first = copy.deepcopy(VIPS)
+    first[0]['auth_pass'] = 'mine'
+    errors = model.preflight(members(first, second))
+    assert 'members disagree on cluster_vips[web].advert_int: n1=1, n2=2' in errors
+    assert 'members disagree on cluster_vips[web].auth_pass: n1=<secret>, n2=<secret>' in errors
+    assert not any('mine' in e or 'other' in e for e in errors)
+
+
+def test_missing_vip_on_a_member():
+    errors = model.preflight(members(VIPS, VIPS[:1]))
+    assert 'cluster_vips[api6] is defined on n1 but not on n2; every member carries every VIP' in errors
+
+
+def test_priorities_must_exist_differ_and_be_in_range():
+    assert any('n1 and n2 share priority 100' in e for e in model.preflight(members(priorities=(100, 100))))
+    assert any('priority 255 is out of range' in e for e in model.preflight(members(priorities=(255, 100))))
+    assert any('n1: cluster_vips[web] has no priority' in e for e in model.preflight(members(priorities=(None, 100))))
+
+
+def test_vrid_collision_on_one_segment_but_not_across_families():
+    vips = copy.deepcopy(VIPS) + [{'name': 'web2', 'address': '198.51.100.101/24', 'interface': 'eth0', 'vrid': 51}]
+    errors = model.preflight(members(vips))
+    assert any('cluster_vips[web2].vrid: VRID 51 is already used by cluster_vips[web]' in e for e in errors)
+    vips[2]['vrid'] = 52  # the IPv6 VIP uses 52 too: another address family, no collision
+    assert model.preflight(members(vips)) == []
+
+
+def test_one_member_is_not_a_cluster():
+    assert any('needs at least two members, got n1' in e for e in model.preflight(members()[:1]))
+
+
+def test_keepalived_instances_for_vmac_and_garp():
+    instances = model.keepalived_instances(members()[0], 'c')
+    web, api6 = instances
+    assert web['use_vmac'] and web['vmac_name'] == 'vrrp.51' and 'vmac_mac' not in web
+    assert web['virtual_ipaddresses'] == [{'address': '198.51.100.100/24'}]
+    assert web['version'] == 2 and web['priority'] == 150
+    assert api6['native_ipv6'] and api6['version'] == 3
+    assert api6['virtual_ipaddresses'] == [{'address': '2001:db8::101/64', 'dev': 'eth0'}]
+
+
+def test_laa_vmac_is_derived_from_cluster_and_address():
+    vips = [dict(VIPS[0], mac='laa')]
+    web = model.keepalived_instances(members(vips)[0], 'prod')[0]
+    assert web['vmac_mac'] == model._mac.laa_mac('prod', '198.51.100.100/24')
+
+
+def test_fast_profile():
+    web = model.keepalived_instances(members(VIPS[:1])[0], 'c', 'fast')[0]
+    assert web['version'] == 3 and web['advert_int'] == 0.1
+
+
+def test_vip_holders_reports_split_brain_and_macs():
+    expect = model.expected_macs(members(), 'c')
+    links = {'n1': [{'name': 'vrrp.51', 'mac': '00:00:5e:00:01:33',
+                     'addresses': [{'address': '198.51.100.100'}]}],
+             'n2': [{'name': 'vrrp.51', 'mac': '00:00:5e:00:01:33',
+                     'addresses': [{'address': '198.51.100.100'}]},
+                    {'name': 'eth0', 'mac': '02:00:00:00:00:02', 'addresses': [{'address': '2001:db8::101'}]}]}
+    state = model.vip_holders(links, expect)
+    assert state['web']['holders'] == ['n1', 'n2']
+    assert state['web']['expected_mac'] == '00:00:5e:00:01:33'
+    assert state['api6'] == {'address': '2001:db8::101', 'mac_mode': 'garp', 'holders': ['n2'],
+                             'mac': '02:00:00:00:00:02', 'expected_mac': '02:00:00:00:00:02'}
