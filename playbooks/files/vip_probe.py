@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Probe VIPs with ICMP echo every INTERVAL seconds for DURATION seconds; write a JSON report.
