@@ -314,6 +314,8 @@ def main():
                 # No label asked for: keep whatever the kernel has (it defaults to the interface name).
                 tracker.after['label'] = tracker.before['label']
             nodad = params['nodad'] and ip.version == 6
+            # IPv6 is announced only once duplicate address detection is over; this run waits for it once.
+            dad_pending = ip.version == 6 and not nodad
 
             if tracker.changed and not module.check_mode:
                 if exact is not None and tracker.before['label'] != tracker.after['label']:
@@ -324,18 +326,19 @@ def main():
                 netlink.add_address(ipr, link['index'], interface, ip, prefixlen, label=params['label'],
                                     preferred_lft=preferred, nodad=nodad,
                                     noprefixroute=params['noprefixroute'], replace=exact is not None)
-                if ip.version == 6 and not nodad:
+                if dad_pending:
                     try:
                         netlink.wait_for_dad(ipr, link['index'], interface, ip, params['dad_timeout'])
                     except netlink.NetlinkFailure:
                         # Leave no half-configured address behind: undo the add, then report.
                         netlink.delete_address(ipr, link['index'], interface, ip, prefixlen)
                         raise
+                    dad_pending = False
                 tracker.replace(describe(netlink.find_address_exact(ipr, link['index'], ip, prefixlen), interface))
 
             wanted = params['announce'] == 'always' or (params['announce'] == 'changed' and tracker.changed)
             if wanted and not module.check_mode:
-                if ip.version == 6 and not nodad:
+                if dad_pending:
                     netlink.wait_for_dad(ipr, link['index'], interface, ip, params['dad_timeout'])
                 frames = announce.frames_for(link['mac'], ip, params['announce_mode'])
                 announced = announce.send(interface, frames, params['announce_count'], params['announce_interval'])
