@@ -46,7 +46,7 @@ test-sanity: setup
 	cd $(SANITY_ROOT)/ansible_collections/hanet/failover && \
 	    PATH=$(SANITY_VENV)/bin:$$PATH $(SANITY_VENV)/bin/ansible-test sanity --local --requirements --python 3.11 --color no
 
-MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp
+MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp ucarp_garp ucarp_vmac
 
 lab-image: setup
 	scripts/lab image

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Cluster model filters used by the cluster role: cluster_preflight, keepalived_instances, vip_expectations, vip_holders."""
+"""Cluster model filters used by the cluster role: cluster_preflight, keepalived_instances, ucarp_instances, vip_expectations,
+vip_holders."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -25,9 +26,16 @@ def keepalived_instances(member, cluster_name='hanet', profile='default'):
         raise AnsibleFilterError('hanet.failover.keepalived_instances: %s' % exc)
 
 
-def vip_expectations(members, cluster_name='hanet', profile='default'):
+def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
     try:
-        return model.expected_macs(list(members), cluster_name, profile)
+        return model.ucarp_instances(member, list(members), cluster_name, profile)
+    except model.ModelError as exc:
+        raise AnsibleFilterError('hanet.failover.ucarp_instances: %s' % exc)
+
+
+def vip_expectations(members, cluster_name='hanet', profile='default', backend='keepalived'):
+    try:
+        return model.expected_macs(list(members), cluster_name, profile, backend)
     except model.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.vip_expectations: %s' % exc)
 
@@ -43,6 +51,7 @@ class FilterModule(object):
         return {
             'cluster_preflight': cluster_preflight,
             'keepalived_instances': keepalived_instances,
+            'ucarp_instances': ucarp_instances,
             'vip_expectations': vip_expectations,
             'vip_holders': vip_holders,
         }

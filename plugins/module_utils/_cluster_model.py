@@ -15,19 +15,35 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import re
 
 from ansible_collections.hanet.failover.plugins.module_utils import _mac
 
 MAC_MODES = ('garp', 'vmac')
+BACKENDS = ('keepalived', 'ucarp')
+# A VIP's name becomes part of a keepalived instance name and of the ucarp@NAME unit and its files.
+NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$')
 # Fields all members must agree on for one VIP.
 SHARED_FIELDS = ('address', 'interface', 'vrid', 'mac_mode', 'mac', 'advert_int', 'version', 'auth_pass',
-                 'nopreempt', 'preempt_delay')
+                 'nopreempt', 'preempt_delay', 'deadratio')
+# Fields that only keepalived understands.
+KEEPALIVED_ONLY = ('version', 'preempt_delay', 'garp_master_delay', 'garp_master_repeat', 'garp_master_refresh',
+                   'garp_master_refresh_repeat')
 PROFILES = {
     # What a keepalived user gets out of the box.
     'default': {'advert_int': 1, 'version': None},
     # Sub-second detection: VRRPv3 adverts every 100 ms.
     'fast': {'advert_int': 0.1, 'version': 3},
 }
+# ucarp advertises in whole seconds; a backup takes over after advbase x deadratio + its own advskew/256.
+UCARP_PROFILES = {
+    # ucarp's own defaults.
+    'default': {'advert_int': 1, 'deadratio': 3},
+    # One lost advert is tolerated, two are a failure: about 2 s instead of 3 s.
+    'fast': {'advert_int': 1, 'deadratio': 2},
+}
+# advskew between members of adjacent priority (1/256 s units): the election order, and 78 ms apart.
+UCARP_SKEW_STEP = 20
 
 
 class ModelError(ValueError):
@@ -38,7 +54,7 @@ def _label(vip):
     return 'cluster_vips[%s]' % (vip.get('name') if isinstance(vip, dict) and vip.get('name') else '?')
 
 
-def resolved_vip(vip, profile='default'):
+def resolved_vip(vip, profile='default', backend='keepalived'):
     """The VIP with defaults filled in (version, advert_int, mac). Raises ModelError on the first bad field."""
     if not isinstance(vip, dict):
         raise ModelError('cluster_vips: each entry must be a mapping, got %r' % (vip,))
@@ -46,6 +62,10 @@ def resolved_vip(vip, profile='default'):
     for field in ('name', 'address', 'interface', 'vrid'):
         if vip.get(field) in (None, ''):
             raise ModelError('%s.%s is required' % (label, field))
+    if not NAME_PATTERN.match(str(vip['name'])):
+        raise ModelError('%s.name: %r is not a usable name; use letters, digits, _ and - (up to 32, starting with a '
+                         'letter or digit): it names the keepalived instance and the ucarp@NAME unit'
+                         % (label, vip['name']))
     if profile not in PROFILES:
         raise ModelError('cluster_profile: %r is not one of %s' % (profile, ', '.join(sorted(PROFILES))))
     out = dict(vip)
@@ -66,6 +86,10 @@ def resolved_vip(vip, profile='default'):
     out['mac_mode'] = vip.get('mac_mode', 'garp')
     if out['mac_mode'] not in MAC_MODES:
         raise ModelError('%s.mac_mode: %r is not one of garp, vmac' % (label, out['mac_mode']))
+    if backend == 'ucarp':
+        _resolve_ucarp(vip, out, profile, label, iface)
+        out['mac'] = _resolved_mac(vip, out, label)
+        return out
     defaults = PROFILES[profile]
     version = vip.get('version', defaults['version'] or (3 if iface.version == 6 else 2))
     if version not in (2, 3):
@@ -92,6 +116,37 @@ def resolved_vip(vip, profile='default'):
             raise ModelError('%s.auth_pass: give 1 to 8 characters (keepalived PASS authentication)' % label)
     out['mac'] = _resolved_mac(vip, out, label)
     return out
+
+
+def _resolve_ucarp(vip, out, profile, label, iface):
+    """ucarp's constraints: IPv4, whole-second adverts, a password every member shares."""
+    if iface.version != 4:
+        raise ModelError('%s.address: ucarp 1.5 carries IPv4 addresses only; use cluster_backend: keepalived for '
+                         'IPv6 VIPs' % label)
+    for field in KEEPALIVED_ONLY:
+        if vip.get(field) is not None:
+            raise ModelError('%s.%s applies to keepalived only; remove it for cluster_backend: ucarp' % (label, field))
+    defaults = UCARP_PROFILES[profile]
+    advert = vip.get('advert_int', defaults['advert_int'])
+    if isinstance(advert, bool) or not isinstance(advert, (int, float)) or advert != int(advert) \
+            or not 1 <= advert <= 255:
+        raise ModelError('%s.advert_int: ucarp advertises in whole seconds from 1 to 255 (advbase), got %r'
+                         % (label, advert))
+    out['advert_int'] = int(advert)
+    out['version'] = None
+    deadratio = vip.get('deadratio', defaults['deadratio'])
+    if isinstance(deadratio, bool) or not isinstance(deadratio, int) or not 1 <= deadratio <= 255:
+        raise ModelError('%s.deadratio: give a whole number from 1 to 255 (adverts a backup may miss before it '
+                         'takes over; ucarp default 3), got %r' % (label, deadratio))
+    out['deadratio'] = deadratio
+    password = vip.get('auth_pass')
+    if password in (None, ''):
+        raise ModelError('%s.auth_pass: ucarp needs a password, the same on every member (it signs the adverts)'
+                         % label)
+    password = str(password)
+    if len(password) > 64 or any(ch.isspace() or not ch.isprintable() for ch in password):
+        raise ModelError('%s.auth_pass: give 1 to 64 printable characters without spaces' % label)
+    out['auth_pass'] = password
 
 
 def _resolved_mac(vip, out, label):
@@ -135,8 +190,14 @@ def member_priority(member, vip):
 def preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
     """Every problem with the model, as messages; an empty list means it can be deployed."""
     errors = []
-    if backend not in ('keepalived',):
-        errors.append('cluster_backend: %r is not supported; use keepalived' % (backend,))
+    if backend not in BACKENDS:
+        errors.append('cluster_backend: %r is not supported; use keepalived or ucarp' % (backend,))
+        backend = 'keepalived'
+    if profile not in PROFILES:
+        errors.append('cluster_profile: %r is not one of %s' % (profile, ', '.join(sorted(PROFILES))))
+        profile = 'default'
+    for member in members:
+        errors.extend(_daemon_conflicts(member, backend))
     if len(members) < 2:
         errors.append('cluster_members: a failover cluster needs at least two members, got %s'
                       % (', '.join(m['name'] for m in members) or 'none'))
@@ -149,7 +210,7 @@ def preflight(members, cluster_name='hanet', profile='default', backend='keepali
         seen = set()
         for raw in vips:
             try:
-                vip = resolved_vip(raw, profile)
+                vip = resolved_vip(raw, profile, backend)
             except ModelError as exc:
                 errors.append('%s: %s' % (member['name'], exc))
                 continue
@@ -182,6 +243,18 @@ def preflight(members, cluster_name='hanet', profile='default', backend='keepali
                               '(cluster_priority or priorities)' % (name, ' and '.join(sorted(hosts)), prio))
     errors.extend(_vrid_collisions(by_name))
     return errors
+
+
+def _daemon_conflicts(member, backend):
+    """The other failover daemon running on a member would fight the one deployed for the same VIPs."""
+    daemons = member.get('daemons') or {}
+    other = 'ucarp' if backend == 'keepalived' else 'keepalived'
+    if (daemons.get(other) or {}).get('running'):
+        return ['%s: %s is running but cluster_backend is %s; both would claim the VIPs. Stop and disable %s '
+                'first (systemctl disable --now %s), or set cluster_backend: %s'
+                % (member['name'], other, backend, other, 'keepalived' if other == 'keepalived' else "'ucarp@*'",
+                   other)]
+    return []
 
 
 def _member_checks(member, vip):
@@ -259,11 +332,55 @@ def keepalived_instances(member, cluster_name='hanet', profile='default'):
     return instances
 
 
-def expected_macs(members, cluster_name='hanet', profile='default'):
+def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
+    """ucarp_instances entries for one member (see roles/ucarp/meta/argument_specs.yml).
+
+    CARP elects by advertisement interval, not priority: the member with the highest priority gets
+    advskew 0, the next UCARP_SKEW_STEP, and so on. ``srcip`` is the member's own IPv4 address in the
+    VIP's subnet on the VIP's interface.
+    """
+    instances = []
+    for raw in member['vips']:
+        vip = resolved_vip(raw, 'default' if profile not in PROFILES else profile, 'ucarp')
+        label = 'cluster_vips[%s]' % vip['name']
+        ranked = sorted((m for m in members if member_priority(m, vip) is not None),
+                        key=lambda m: (-member_priority(m, vip), m['name']))
+        names = [m['name'] for m in ranked]
+        if member['name'] not in names:
+            raise ModelError('%s: %s has no priority; set cluster_priority for the host' % (label, member['name']))
+        network = ipaddress.ip_interface(vip['address']).network
+        link = next((lk for lk in member.get('links') or [] if lk['name'] == vip['interface']), None)
+        own = [a['address'] for a in (link or {}).get('addresses', [])
+               if a['family'] == 4 and ipaddress.ip_address(a['address']) in network
+               and a['address'] != str(ipaddress.ip_interface(vip['address']).ip)]
+        if not own:
+            raise ModelError('%s: %s has no IPv4 address of its own in %s on %s for ucarp to advertise from'
+                             % (label, member['name'], network, vip['interface']))
+        instance = {
+            'name': vip['name'],
+            'interface': vip['interface'],
+            'srcip': own[0],
+            'vhid': vip['vrid'],
+            'password': vip['auth_pass'],
+            'address': vip['address'],
+            'advbase': vip['advert_int'],
+            'advskew': min(255, names.index(member['name']) * UCARP_SKEW_STEP),
+            'deadratio': vip['deadratio'],
+            'preempt': not vip.get('nopreempt', False),
+            'mac_mode': vip['mac_mode'],
+        }
+        if vip['mac_mode'] == 'vmac':
+            instance['mac'] = vip_mac(vip, cluster_name)
+            instance['vmac_interface'] = 'ucarp.%d' % vip['vrid']
+        instances.append(instance)
+    return instances
+
+
+def expected_macs(members, cluster_name='hanet', profile='default', backend='keepalived'):
     """Per VIP name: the MAC clients must see, or None in garp mode (then it is the holder's MAC)."""
     result = {}
     for raw in members[0]['vips']:
-        vip = resolved_vip(raw, profile)
+        vip = resolved_vip(raw, profile, backend if backend in BACKENDS else 'keepalived')
         result[vip['name']] = {'address': vip['address'].split('/')[0], 'family': vip['family'],
                                'mac_mode': vip['mac_mode'], 'mac': vip_mac(vip, cluster_name),
                                'interface': vip['interface']}

@@ -202,3 +202,11 @@ def lab(request, tmp_path):
     namespaces = Namespaces(tmp_path, request.param)
     yield namespaces
     namespaces.close()
+
+
+@pytest.fixture
+def lab_one(tmp_path):
+    """One namespace pair (venv python), for code that does not use pyroute2."""
+    namespaces = Namespaces(tmp_path, sys.executable)
+    yield namespaces
+    namespaces.close()

@@ -127,3 +127,94 @@ def test_vip_holders_reports_split_brain_and_macs():
     assert state['web']['expected_mac'] == '00:00:5e:00:01:33'
     assert state['api6'] == {'address': '2001:db8::101', 'mac_mode': 'garp', 'holders': ['n2'],
                              'mac': '02:00:00:00:00:02', 'expected_mac': '02:00:00:00:00:02'}
+
+
+UCARP_VIPS = [
+    {'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51, 'mac_mode': 'vmac',
+     'auth_pass': 'a-longer-ucarp-secret'},
+    {'name': 'api', 'address': '198.51.100.101/24', 'interface': 'eth0', 'vrid': 52, 'auth_pass': 'other'},
+]
+
+
+def test_a_good_ucarp_model_passes():
+    assert model.preflight(members(UCARP_VIPS), backend='ucarp') == []
+
+
+@pytest.mark.parametrize('change,message', [
+    ({'address': '2001:db8::100/64'}, 'cluster_vips[web].address: ucarp 1.5 carries IPv4 addresses only'),
+    ({'auth_pass': None}, 'cluster_vips[web].auth_pass: ucarp needs a password'),
+    ({'auth_pass': 'has space'}, 'cluster_vips[web].auth_pass: give 1 to 64 printable characters without spaces'),
+    ({'auth_pass': 'x' * 65}, 'cluster_vips[web].auth_pass: give 1 to 64 printable characters'),
+    ({'advert_int': 0.5}, 'cluster_vips[web].advert_int: ucarp advertises in whole seconds from 1 to 255'),
+    ({'advert_int': 256}, 'cluster_vips[web].advert_int: ucarp advertises in whole seconds from 1 to 255'),
+    ({'deadratio': 0}, 'cluster_vips[web].deadratio: give a whole number from 1 to 255'),
+    ({'version': 3}, 'cluster_vips[web].version applies to keepalived only'),
+    ({'preempt_delay': 5}, 'cluster_vips[web].preempt_delay applies to keepalived only'),
+    ({'vrid': 256}, 'cluster_vips[web].vrid: 256 is out of range; give 1 to 255'),
+    ({'name': 'web/../x'}, "cluster_vips[web/../x].name: 'web/../x' is not a usable name"),
+])
+def test_bad_ucarp_fields_are_named(change, message):
+    vips = copy.deepcopy(UCARP_VIPS)
+    vips[0].update(change)
+    errors = model.preflight(members(vips), backend='ucarp')
+    assert any(message in error for error in errors), errors
+
+
+def test_ucarp_members_must_share_one_password_and_it_is_not_shown():
+    other = copy.deepcopy(UCARP_VIPS)
+    other[0]['auth_pass'] = 'a-different-secret'
+    errors = model.preflight(members(UCARP_VIPS, second=other), backend='ucarp')
+    assert errors == ['members disagree on cluster_vips[web].auth_pass: n1=<secret>, n2=<secret>']
+
+
+def test_the_other_daemon_running_is_refused():
+    group = members(UCARP_VIPS)
+    group[1]['daemons'] = {'keepalived': {'running': True, 'pids': [7]}, 'ucarp': {'running': False, 'pids': []}}
+    errors = model.preflight(group, backend='ucarp')
+    assert len(errors) == 1 and errors[0].startswith('n2: keepalived is running but cluster_backend is ucarp')
+    group = members()
+    group[0]['daemons'] = {'keepalived': {'running': False, 'pids': []}, 'ucarp': {'running': True, 'pids': [9]}}
+    assert model.preflight(group)[0].startswith('n1: ucarp is running but cluster_backend is keepalived')
+
+
+def test_unknown_backend_and_profile_are_named():
+    errors = model.preflight(members(), backend='heartbeat', profile='turbo')
+    assert "cluster_backend: 'heartbeat' is not supported; use keepalived or ucarp" in errors
+    assert "cluster_profile: 'turbo' is not one of default, fast" in errors
+
+
+def test_ucarp_instances_rank_priorities_into_skews():
+    group = members(UCARP_VIPS, priorities=(100, 150))
+    group[1]['links'] = [{'name': 'eth0', 'mac': '02:00:00:00:00:02',
+                          'addresses': [{'address': '198.51.100.100', 'prefixlen': 24, 'family': 4},
+                                        {'address': '198.51.100.12', 'prefixlen': 24, 'family': 4}]}]
+    low = model.ucarp_instances(group[0], group, 'prod')
+    high = model.ucarp_instances(group[1], group, 'prod')
+    assert [i['advskew'] for i in low] == [20, 20] and [i['advskew'] for i in high] == [0, 0]
+    # The member's own address, never the VIP it may hold right now.
+    assert low[0]['srcip'] == '198.51.100.11' and high[0]['srcip'] == '198.51.100.12'
+    web = low[0]
+    assert web['vhid'] == 51 and web['password'] == 'a-longer-ucarp-secret' and web['address'] == '198.51.100.100/24'
+    assert web['advbase'] == 1 and web['deadratio'] == 3 and web['preempt'] is True
+    assert web['mac_mode'] == 'vmac' and web['mac'] == '00:00:5e:00:01:33' and web['vmac_interface'] == 'ucarp.51'
+    assert 'mac' not in low[1] and low[1]['mac_mode'] == 'garp'
+    fast = model.ucarp_instances(group[0], group, 'prod', 'fast')
+    assert fast[0]['deadratio'] == 2 and fast[0]['advbase'] == 1
+
+
+def test_ucarp_laa_mac_and_nopreempt():
+    vips = copy.deepcopy(UCARP_VIPS[:1])
+    vips[0].update(mac='laa', nopreempt=True)
+    group = members(vips)
+    web = model.ucarp_instances(group[0], group, 'prod')[0]
+    assert web['mac'] == model.vip_mac(model.resolved_vip(vips[0], backend='ucarp'), 'prod')
+    assert int(web['mac'].split(':')[0], 16) & 0x03 == 0x02
+    assert web['preempt'] is False
+
+
+def test_ucarp_instances_need_an_own_address_in_the_subnet():
+    vips = copy.deepcopy(UCARP_VIPS[:1])
+    vips[0]['address'] = '203.0.113.10/24'
+    group = members(vips)
+    with pytest.raises(model.ModelError, match='no IPv4 address of its own in 203.0.113.0/24 on eth0'):
+        model.ucarp_instances(group[0], group)

@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The ucarp role's up/down script (roles/ucarp/files/ucarp-vip) against real netlink in a namespace.
+
+ucarp runs it as ``ucarp-up|ucarp-down IFACE VIP INSTANCE``; here it runs the same way inside the
+target namespace, with the settings file the role would render, and the peer plays the client.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+FILES = os.path.join(REPO, 'roles', 'ucarp', 'files')
+SCRIPT = os.path.join(FILES, 'ucarp-vip')
+# The announce script imports the collection's _announce: from the tree under test (scripts/bootstrap links it).
+COLLECTIONS = os.path.join(REPO, '.build', 'collections')
+VIP = '198.51.100.10'
+VMAC = '02:5e:00:00:01:33'
+WRONG = '02:00:00:00:00:99'
+
+
+class Script:
+    """Runs ucarp-vip in the target namespace with its own settings and script directories."""
+
+    def __init__(self, lab, tmp_path):
+        self.lab = lab
+        self.instance = 'test-' + uuid.uuid4().hex[:8]
+        self.conf_dir = tmp_path / 'conf'
+        self.libexec = tmp_path / 'libexec'
+        self.conf_dir.mkdir()
+        self.libexec.mkdir()
+        for name in ('ucarp-vip', 'announce'):
+            shutil.copy(os.path.join(FILES, name), str(self.libexec / name))
+            os.chmod(str(self.libexec / name), 0o755)
+        for name in ('ucarp-up', 'ucarp-down'):
+            os.symlink('ucarp-vip', str(self.libexec / name))
+
+    def configure(self, mac_mode='garp', **extra):
+        lines = ['UCARP_INTERFACE=eth0', 'UCARP_ADDR=%s' % VIP, 'UCARP_PREFIX=24', 'UCARP_ADVBASE=1',
+                 'HANET_MAC_MODE=%s' % mac_mode, 'HANET_GARP_COUNT=1', 'HANET_GARP_INTERVAL=0',
+                 'HANET_GARP_REFRESH=0']
+        if mac_mode == 'vmac':
+            lines += ['HANET_VMAC_INTERFACE=ucarp.51', 'HANET_VMAC=%s' % VMAC]
+        lines += ['%s=%s' % item for item in sorted(extra.items())]
+        (self.conf_dir / ('%s.conf' % self.instance)).write_text('\n'.join(lines) + '\n')
+
+    def run(self, action, vip=VIP):
+        env = dict(os.environ, HANET_UCARP_CONF_DIR=str(self.conf_dir), HANET_UCARP_LIBEXEC_DIR=str(self.libexec),
+                   HANET_UCARP_LIB_DIR=COLLECTIONS)
+        return subprocess.run(['ip', 'netns', 'exec', self.lab.ns, str(self.libexec / ('ucarp-' + action)),
+                               'eth0', vip, self.instance],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env,
+                              check=False)
+
+    def vip_on(self, dev):
+        return [a for a in self.lab.addresses(dev) if a['local'] == VIP]
+
+
+@pytest.fixture
+def lab(lab_one):
+    # The script does not use pyroute2: one namespace pair is enough.
+    return lab_one
+
+
+@pytest.fixture
+def script(lab, tmp_path):
+    return Script(lab, tmp_path)
+
+
+def ping(lab, address):
+    return subprocess.run(['ip', 'netns', 'exec', lab.peer, 'ping', '-c', '2', '-i', '0.2', '-W', '1', address],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False).returncode == 0
+
+
+def stale_peer_entry(lab):
+    lab.ip(lab.peer, 'neigh', 'replace', VIP, 'lladdr', WRONG, 'dev', 'peer0', 'nud', 'stale')
+    time.sleep(1.1)  # past the neighbour locktime, so an announcement may override the entry
+
+
+def test_shellcheck_clean():
+    assert shutil.which('shellcheck'), 'shellcheck is missing; run scripts/bootstrap'
+    proc = subprocess.run(['shellcheck', '--severity=style', SCRIPT], stdout=subprocess.PIPE, universal_newlines=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_garp_up_adds_and_announces_down_removes_both_idempotent(lab, script):
+    script.configure('garp')
+    stale_peer_entry(lab)
+    up = script.run('up')
+    assert up.returncode == 0, up.stderr
+    assert [(a['local'], a['prefixlen']) for a in script.vip_on('eth0')] == [(VIP, 24)]
+    assert lab.neighbour(VIP)[0] == lab.link('eth0')['address'], 'the peer was not told the new MAC'
+    assert ping(lab, VIP)
+
+    again = script.run('up')
+    assert again.returncode == 0, again.stderr
+    assert len(script.vip_on('eth0')) == 1
+
+    for dummy in range(2):
+        down = script.run('down')
+        assert down.returncode == 0, down.stderr
+        assert script.vip_on('eth0') == []
+    assert [(a['local'], a['prefixlen']) for a in lab.addresses('eth0') if a['family'] == 'inet'] == \
+        [('198.51.100.2', 24)], 'the host address was touched'
+
+
+def test_vmac_up_raises_the_macvlan_and_down_takes_it_down(lab, script):
+    script.configure('vmac')
+    stale_peer_entry(lab)
+    routes_before = lab.ip(lab.ns, 'route', 'show').stdout
+    up = script.run('up')
+    assert up.returncode == 0, up.stderr
+    link = lab.link('ucarp.51')
+    assert link['linkinfo']['info_kind'] == 'macvlan' and link['linkinfo']['info_data']['mode'] == 'private'
+    assert link['address'] == VMAC and link['link'] == 'eth0' and 'UP' in link['flags']
+    assert len(script.vip_on('ucarp.51')) == 1 and script.vip_on('eth0') == []
+    assert lab.ip(lab.ns, 'route', 'show').stdout == routes_before, 'the VIP added a route (noprefixroute expected)'
+    assert lab.sysctl('net/ipv4/conf/ucarp.51/arp_ignore') == 1
+    assert lab.sysctl('net/ipv4/conf/ucarp.51/rp_filter') == 2
+    assert lab.neighbour(VIP)[0] == VMAC, 'the peer was not taught the virtual MAC'
+    # The real outcome: the peer reaches the VIP through the virtual MAC.
+    assert ping(lab, VIP)
+
+    assert script.run('up').returncode == 0 and len(script.vip_on('ucarp.51')) == 1
+
+    down = script.run('down')
+    assert down.returncode == 0, down.stderr
+    link = lab.link('ucarp.51')
+    assert link is not None and 'UP' not in link['flags'], 'the macvlan must stay, down'
+    assert script.vip_on('ucarp.51') == []
+    assert script.run('down').returncode == 0
+
+    up = script.run('up')
+    assert up.returncode == 0, up.stderr
+    assert 'UP' in lab.link('ucarp.51')['flags'] and len(script.vip_on('ucarp.51')) == 1
+
+
+def test_vmac_refuses_an_interface_that_is_not_a_macvlan(lab, script):
+    lab.ip(lab.ns, 'link', 'add', 'ucarp.51', 'type', 'veth', 'peer', 'name', 'other1')
+    script.configure('vmac')
+    before = lab.snapshot()
+    up = script.run('up')
+    assert up.returncode == 1
+    assert lab.snapshot() == before, 'a refused run changed the host'
+
+
+def test_vmac_refuses_a_macvlan_on_another_parent(lab, script):
+    lab.ip(lab.ns, 'link', 'add', 'other0', 'type', 'veth', 'peer', 'name', 'other1')
+    lab.ip(lab.ns, 'link', 'add', 'link', 'other0', 'name', 'ucarp.51', 'type', 'macvlan')
+    script.configure('vmac')
+    before = lab.snapshot()
+    assert script.run('up').returncode == 1
+    assert lab.snapshot() == before
+
+
+@pytest.mark.parametrize('mac_mode', ['garp', 'vmac'])
+def test_a_failing_step_undoes_the_run(lab, script, mac_mode):
+    script.configure(mac_mode)
+    # The announce step fails: the run must leave nothing behind.
+    (script.libexec / 'announce').write_text('import sys\nsys.exit(1)\n')
+    before = lab.snapshot()
+    up = script.run('up')
+    assert up.returncode == 1
+    assert lab.snapshot() == before, 'a failed up left %s' % up.stderr
+
+
+def test_refuses_a_vip_its_settings_do_not_name(lab, script):
+    script.configure('garp')
+    before = lab.snapshot()
+    assert script.run('up', vip='198.51.100.77').returncode == 1
+    assert lab.snapshot() == before
+
+
+def test_refuses_an_unknown_instance(lab, script):
+    before = lab.snapshot()
+    assert script.run('up').returncode == 1  # no settings file written
+    assert lab.snapshot() == before
