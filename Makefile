@@ -10,17 +10,19 @@ export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # pytest exits 5 when it collects nothing: that is a failure here, every suite has tests.
 
-.PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule lint demo clean
+.PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule test-packaging test-docs lint docs \
+	demo clean
 
 help:
 	@echo "make demo   build the container lab, deploy a keepalived cluster, prove failover, print the report"
-	@echo "make test   the whole test suite (sanity, lint, unit, integration, molecule)"
+	@echo "make test   the whole test suite (unit, integration, sanity, lint, docs, packaging, molecule)"
+	@echo "make docs   regenerate docs/reference, the diagram, the guide's examples and CHANGELOG.rst"
 
 setup:
 	@scripts/bootstrap
 
 test: setup
-	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint test-molecule
+	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint test-docs test-packaging test-molecule
 
 test-unit: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/unit -q
@@ -42,11 +44,12 @@ test-sanity: setup
 	@cache=$$HOME/.ansible/test/cache; mkdir -p $$cache; for v in 24_2 25_1 25_3; do \
 	    [ -e $$cache/get_pip_$$v.py ] || cp tests/sanity/get_pip_from_pypi.py $$cache/get_pip_$$v.py; done
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/ansible_collections/hanet/failover
-	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_ROOT)/ansible_collections/hanet/failover/
+	git ls-files -co --exclude-standard -z | rsync -a --ignore-missing-args --from0 --files-from=- ./ $(SANITY_ROOT)/ansible_collections/hanet/failover/
 	cd $(SANITY_ROOT)/ansible_collections/hanet/failover && \
-	    PATH=$(SANITY_VENV)/bin:$$PATH $(SANITY_VENV)/bin/ansible-test sanity --local --requirements --python 3.11 --color no
+	    PATH=$(SANITY_VENV)/bin:$$PATH $(SANITY_VENV)/bin/ansible-test sanity --local --requirements --python 3.11 --color no \
+	    $(SANITY_ARGS)
 
-MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp ucarp_garp ucarp_vmac
+MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp keepalived_three_node ucarp_garp ucarp_vmac
 
 lab-image: setup
 	scripts/lab image
@@ -60,8 +63,36 @@ test-molecule: lab-image
 demo: lab-image
 	scripts/demo
 
+# The shipped shell scripts and the repository's own are shellchecked with the Ansible content.
 lint: setup
 	$(BIN)/ansible-lint --offline
+	shellcheck --severity=style roles/ucarp/files/ucarp-vip scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging
+
+# The reference is built from the code's own documentation; validate-modules first fails on a module whose
+# DOCUMENTATION does not match its argument_spec, and the builder on a role whose defaults and spec disagree.
+DOCS_SOURCES := docs/guide.md
+docs: setup
+	$(MAKE) --no-print-directory test-sanity SANITY_ARGS="--test validate-modules"
+	rm -rf docs/reference && $(BIN)/python docs/build_reference.py docs/reference
+	$(BIN)/python docs/diagrams/render_sequence.py docs/diagrams/failover-sequence.txt docs/images/failover-sequence.svg
+	$(BIN)/python docs/sync_includes.py $(DOCS_SOURCES)
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog generate
+
+# What make docs generates is committed; this fails when it is stale (run make docs) or the changelog is invalid.
+test-docs: setup
+	rm -rf .build/docs-check && mkdir -p .build/docs-check
+	$(BIN)/python docs/build_reference.py .build/docs-check/reference >/dev/null
+	diff -r docs/reference .build/docs-check/reference || { echo "docs/reference is stale: run make docs"; exit 1; }
+	$(BIN)/python docs/diagrams/render_sequence.py docs/diagrams/failover-sequence.txt .build/docs-check/sequence.svg
+	cmp -s docs/images/failover-sequence.svg .build/docs-check/sequence.svg || { echo "the diagram is stale: run make docs"; exit 1; }
+	$(BIN)/python docs/sync_includes.py --check $(DOCS_SOURCES)
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+# Build the Galaxy tarball, check its contents, install it and use it under ansible-core 2.16 and the current one.
+test-packaging: setup
+	scripts/test-packaging
 
 clean:
 	rm -rf .build

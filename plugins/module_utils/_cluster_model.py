@@ -25,7 +25,7 @@ BACKENDS = ('keepalived', 'ucarp')
 NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$')
 # Fields all members must agree on for one VIP.
 SHARED_FIELDS = ('address', 'interface', 'vrid', 'mac_mode', 'mac', 'advert_int', 'version', 'auth_pass',
-                 'nopreempt', 'preempt_delay', 'deadratio')
+                 'nopreempt', 'preempt_delay', 'deadratio', 'unicast')
 # Fields that only keepalived understands.
 KEEPALIVED_ONLY = ('version', 'preempt_delay', 'garp_master_delay', 'garp_master_repeat', 'garp_master_refresh',
                    'garp_master_refresh_repeat')
@@ -275,6 +275,10 @@ def _member_checks(member, vip):
         errors.append('%s: %s.interface: there is no interface %s on this host'
                       % (member['name'], label, vip['interface']))
         return errors
+    if vip.get('unicast') and own_address(member, vip) is None:
+        errors.append('%s: %s.unicast: unicast adverts need an IPv%d address of this host in %s on %s'
+                      % (member['name'], label, vip['family'], ipaddress.ip_interface(vip['address']).network,
+                         vip['interface']))
     if vip['family'] == 4:
         network = ipaddress.ip_interface(vip['address']).network
         own = [a['address'] for a in link.get('addresses', []) if a['family'] == 4]
@@ -298,8 +302,12 @@ def _vrid_collisions(by_name):
     return errors
 
 
-def keepalived_instances(member, cluster_name='hanet', profile='default'):
-    """keepalived_instances entries for one member (see roles/keepalived/meta/argument_specs.yml)."""
+def keepalived_instances(member, cluster_name='hanet', profile='default', members=None):
+    """keepalived_instances entries for one member (see roles/keepalived/meta/argument_specs.yml).
+
+    ``members`` (all members) is needed for VIPs with ``unicast: true``: the adverts then go from this
+    member's own address to the others' addresses in the VIP's subnet.
+    """
     instances = []
     for raw in member['vips']:
         vip = resolved_vip(raw, profile)
@@ -315,6 +323,8 @@ def keepalived_instances(member, cluster_name='hanet', profile='default'):
         }
         if vip['family'] == 6:
             instance['native_ipv6'] = True
+        if vip.get('unicast'):
+            instance.update(_unicast(member, members, vip))
         for key in ('nopreempt', 'preempt_delay', 'auth_pass', 'garp_master_delay', 'garp_master_repeat',
                     'garp_master_refresh', 'garp_master_refresh_repeat'):
             if vip.get(key) is not None:
@@ -330,6 +340,18 @@ def keepalived_instances(member, cluster_name='hanet', profile='default'):
             instance['virtual_ipaddresses'][0]['dev'] = vip['interface']
         instances.append(instance)
     return instances
+
+
+def own_address(member, vip):
+    """The member's own address of the VIP's family in the VIP's subnet on the VIP's interface, or None."""
+    vip_iface = ipaddress.ip_interface(vip['address'])
+    link = next((lk for lk in member.get('links') or [] if lk['name'] == vip['interface']), None)
+    for entry in (link or {}).get('addresses', []):
+        if entry['family'] != vip['family'] or entry['address'] == str(vip_iface.ip):
+            continue
+        if ipaddress.ip_address(entry['address']) in vip_iface.network:
+            return entry['address']
+    return None
 
 
 def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
@@ -348,18 +370,15 @@ def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
         names = [m['name'] for m in ranked]
         if member['name'] not in names:
             raise ModelError('%s: %s has no priority; set cluster_priority for the host' % (label, member['name']))
-        network = ipaddress.ip_interface(vip['address']).network
-        link = next((lk for lk in member.get('links') or [] if lk['name'] == vip['interface']), None)
-        own = [a['address'] for a in (link or {}).get('addresses', [])
-               if a['family'] == 4 and ipaddress.ip_address(a['address']) in network
-               and a['address'] != str(ipaddress.ip_interface(vip['address']).ip)]
-        if not own:
+        srcip = own_address(member, vip)
+        if srcip is None:
             raise ModelError('%s: %s has no IPv4 address of its own in %s on %s for ucarp to advertise from'
-                             % (label, member['name'], network, vip['interface']))
+                             % (label, member['name'], ipaddress.ip_interface(vip['address']).network,
+                                vip['interface']))
         instance = {
             'name': vip['name'],
             'interface': vip['interface'],
-            'srcip': own[0],
+            'srcip': srcip,
             'vhid': vip['vrid'],
             'password': vip['auth_pass'],
             'address': vip['address'],
@@ -367,6 +386,7 @@ def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
             'advskew': min(255, names.index(member['name']) * UCARP_SKEW_STEP),
             'deadratio': vip['deadratio'],
             'preempt': not vip.get('nopreempt', False),
+            'nomcast': bool(vip.get('unicast')),
             'mac_mode': vip['mac_mode'],
         }
         if vip['mac_mode'] == 'vmac':
@@ -374,6 +394,26 @@ def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
             instance['vmac_interface'] = 'ucarp.%d' % vip['vrid']
         instances.append(instance)
     return instances
+
+
+def _unicast(member, members, vip):
+    label = 'cluster_vips[%s]' % vip['name']
+    if not members:
+        raise ModelError('%s.unicast: pass all members to keepalived_instances to find the peers' % label)
+    src = own_address(member, vip)
+    if src is None:
+        raise ModelError('%s.unicast: %s has no address of its own in the VIP\'s subnet on %s'
+                         % (label, member['name'], vip['interface']))
+    peers = []
+    for other in members:
+        if other['name'] == member['name']:
+            continue
+        address = own_address(other, vip)
+        if address is None:
+            raise ModelError('%s.unicast: %s has no address of its own in the VIP\'s subnet on %s'
+                             % (label, other['name'], vip['interface']))
+        peers.append(address)
+    return {'unicast_src_ip': src, 'unicast_peers': peers}
 
 
 def expected_macs(members, cluster_name='hanet', profile='default', backend='keepalived'):

@@ -218,3 +218,24 @@ def test_ucarp_instances_need_an_own_address_in_the_subnet():
     group = members(vips)
     with pytest.raises(model.ModelError, match='no IPv4 address of its own in 203.0.113.0/24 on eth0'):
         model.ucarp_instances(group[0], group)
+
+
+def test_unicast_adverts_go_to_the_other_members():
+    vips = [dict(VIPS[0], unicast=True)]
+    group = members(vips)
+    group[1]['links'] = [{'name': 'eth0', 'mac': '02:00:00:00:00:02',
+                          'addresses': [{'address': '198.51.100.12', 'prefixlen': 24, 'family': 4}]}]
+    assert model.preflight(group) == []
+    web = model.keepalived_instances(group[0], 'c', 'default', group)[0]
+    assert web['unicast_src_ip'] == '198.51.100.11' and web['unicast_peers'] == ['198.51.100.12']
+    with pytest.raises(model.ModelError, match='pass all members'):
+        model.keepalived_instances(group[0], 'c')
+    ucarp_vips = [dict(UCARP_VIPS[1], unicast=True)]
+    ucarp_group = members(ucarp_vips)
+    assert model.ucarp_instances(ucarp_group[0], ucarp_group)[0]['nomcast'] is True
+
+
+def test_unicast_needs_an_own_address_of_the_family():
+    vips = [dict(VIPS[1], unicast=True)]  # IPv6, and the members have IPv4 only
+    errors = model.preflight(members(vips))
+    assert any('cluster_vips[api6].unicast: unicast adverts need an IPv6 address of this host' in e for e in errors)
