@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # pytest exits 5 when it collects nothing: that is a failure here, every suite has tests.
 
-.PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule test-packaging test-docs lint docs \
+.PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule test-packaging test-docs test-faults lint docs \
 	demo clean
 
 help:
@@ -22,7 +22,7 @@ setup:
 	@scripts/bootstrap
 
 test: setup
-	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint test-docs test-packaging test-molecule
+	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint test-docs test-packaging test-molecule test-faults
 
 test-unit: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/unit -q
@@ -59,6 +59,10 @@ lab-image: setup
 test-molecule: lab-image
 	for scenario in $(MOLECULE_SCENARIOS); do $(BIN)/molecule test -s $$scenario || exit 1; done
 
+# The fault matrix over both backends in the lab; writes tests/faults/RESULTS.md.
+test-faults: lab-image
+	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/faults -q
+
 # FAULT=stop|kill|link_down picks the fault (default: a graceful stop of keepalived on the master).
 demo: lab-image
 	scripts/demo
@@ -66,7 +70,7 @@ demo: lab-image
 # The shipped shell scripts and the repository's own are shellchecked with the Ansible content.
 lint: setup
 	$(BIN)/ansible-lint --offline
-	shellcheck --severity=style roles/ucarp/files/ucarp-vip scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging
+	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/keepalived/files/keepalived-release scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging
 
 # The reference is built from the code's own documentation; validate-modules first fails on a module whose
 # DOCUMENTATION does not match its argument_spec, and the builder on a role whose defaults and spec disagree.

@@ -67,8 +67,8 @@ def options_table(options, lines, prefix=''):
             flags.append('secret, never logged')
         default = spec.get('default')
         shown = '' if default is None else '`%s`' % json.dumps(default)
-        lines.append('| `%s%s` | %s | %s | %s%s |' % (prefix, name, kind, shown, paragraphs(spec.get('description')),
-                                                     (' (%s)' % '; '.join(flags)) if flags else ''))
+        note = (' (%s)' % '; '.join(flags)) if flags else ''
+        lines.append('| `%s%s` | %s | %s | %s%s |' % (prefix, name, kind, shown, paragraphs(spec.get('description')), note))
         sub = spec.get('suboptions') or spec.get('options')
         if sub:
             options_table(sub, lines, prefix='%s%s%s.' % (prefix, name, '[]' if spec.get('type') == 'list' else ''))
@@ -81,8 +81,9 @@ def returns_table(returns, lines, prefix=''):
         lines += ['| Key | Type | Returned | Description |', '|---|---|---|---|']
     for name in sorted(returns):
         spec = returns[name] or {}
-        lines.append('| `%s%s` | %s | %s | %s |' % (prefix, name, spec.get('type', ''), markup(spec.get('returned', '')),
-                                                  paragraphs(spec.get('description'))))
+        returned = markup(spec.get('returned', ''))
+        text = paragraphs(spec.get('description'))
+        lines.append('| `%s%s` | %s | %s | %s |' % (prefix, name, spec.get('type', ''), returned, text))
         if spec.get('contains'):
             returns_table(spec['contains'], lines, prefix='%s%s.' % (prefix, name))
 

@@ -5,7 +5,8 @@
 Usage: vip_probe.py OUTPUT DURATION INTERVAL VIP [VIP...]
 Per VIP: probes sent, replies, lost, and outage_ms: the longest time between two answered
 probes, less one interval (0 when every probe was answered). Needs CAP_NET_RAW. Bounded in
-time and count; it sends only to the addresses it is given.
+time and count; it sends only to the addresses it is given. SIGINT or SIGTERM ends it early
+(it still waits a second for late replies and writes the report).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +15,7 @@ import ipaddress
 import json
 import os
 import select
+import signal
 import socket
 import struct
 import sys
@@ -42,10 +44,18 @@ def main():
     sent = dict((str(v), {}) for v in vips)      # seq -> send time
     answered = dict((str(v), []) for v in vips)  # send times of answered probes
     start = time.time()
+
+    def stop_early(signum, frame):
+        stop_at[0] = min(stop_at[0], time.time() - start)
+
+    stop_at = [duration]
+    signal.signal(signal.SIGINT, stop_early)
+    signal.signal(signal.SIGTERM, stop_early)
     seq = 0
     next_send = start
     while True:
         now = time.time()
+        duration = stop_at[0]
         if now >= next_send and now - start < duration:
             seq = (seq + 1) & 0xFFFF
             for vip in vips:

@@ -302,11 +302,13 @@ def _vrid_collisions(by_name):
     return errors
 
 
-def keepalived_instances(member, cluster_name='hanet', profile='default', members=None):
+def keepalived_instances(member, cluster_name='hanet', profile='default', members=None, maintenance_track=None):
     """keepalived_instances entries for one member (see roles/keepalived/meta/argument_specs.yml).
 
     ``members`` (all members) is needed for VIPs with ``unicast: true``: the adverts then go from this
     member's own address to the others' addresses in the VIP's subnet.
+    ``maintenance_track`` names a vrrp_track_file (value 0 or 1): at 1 the member's priority drops to 1, so
+    that its peers take its VIPs over without a gap and it takes none back (drain).
     """
     instances = []
     for raw in member['vips']:
@@ -325,6 +327,8 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
             instance['native_ipv6'] = True
         if vip.get('unicast'):
             instance.update(_unicast(member, members, vip))
+        if maintenance_track and instance['priority'] and instance['priority'] > 1:
+            instance['track_files'] = [{'name': maintenance_track, 'weight': 1 - instance['priority']}]
         for key in ('nopreempt', 'preempt_delay', 'auth_pass', 'garp_master_delay', 'garp_master_repeat',
                     'garp_master_refresh', 'garp_master_refresh_repeat'):
             if vip.get(key) is not None:

@@ -37,8 +37,10 @@ class Script:
         self.instance = 'test-' + uuid.uuid4().hex[:8]
         self.conf_dir = tmp_path / 'conf'
         self.libexec = tmp_path / 'libexec'
+        self.run_dir = tmp_path / 'run'
         self.conf_dir.mkdir()
         self.libexec.mkdir()
+        self.run_dir.mkdir()
         for name in ('ucarp-vip', 'announce'):
             shutil.copy(os.path.join(FILES, name), str(self.libexec / name))
             os.chmod(str(self.libexec / name), 0o755)
@@ -56,9 +58,10 @@ class Script:
 
     def run(self, action, vip=VIP):
         env = dict(os.environ, HANET_UCARP_CONF_DIR=str(self.conf_dir), HANET_UCARP_LIBEXEC_DIR=str(self.libexec),
-                   HANET_UCARP_LIB_DIR=COLLECTIONS)
-        return subprocess.run(['ip', 'netns', 'exec', self.lab.ns, str(self.libexec / ('ucarp-' + action)),
-                               'eth0', vip, self.instance],
+                   HANET_UCARP_LIB_DIR=COLLECTIONS, HANET_UCARP_RUN_DIR=str(self.run_dir))
+        command = [str(self.libexec / ('ucarp-' + action))] if action in ('up', 'down') else \
+            [str(self.libexec / 'ucarp-vip'), action]
+        return subprocess.run(['ip', 'netns', 'exec', self.lab.ns] + command + ['eth0', vip, self.instance],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env,
                               check=False)
 
@@ -186,3 +189,20 @@ def test_refuses_an_unknown_instance(lab, script):
     before = lab.snapshot()
     assert script.run('up').returncode == 1  # no settings file written
     assert lab.snapshot() == before
+
+
+@pytest.mark.parametrize('mac_mode', ['garp', 'vmac'])
+def test_a_handover_keeps_the_vip_until_release(lab, script, mac_mode):
+    script.configure(mac_mode)
+    device = 'eth0' if mac_mode == 'garp' else 'ucarp.51'
+    assert script.run('up').returncode == 0
+    marker = script.run_dir / ('handover-%s' % script.instance)
+    marker.write_text('')
+    down = script.run('down')
+    assert down.returncode == 0, down.stderr
+    assert len(script.vip_on(device)) == 1, 'down released the VIP during a handover'
+    release = script.run('release')
+    assert release.returncode == 0, release.stderr
+    assert script.vip_on(device) == [] and not marker.exists()
+    if mac_mode == 'vmac':
+        assert 'UP' not in lab.link('ucarp.51')['flags']

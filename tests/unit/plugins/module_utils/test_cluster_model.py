@@ -239,3 +239,14 @@ def test_unicast_needs_an_own_address_of_the_family():
     vips = [dict(VIPS[1], unicast=True)]  # IPv6, and the members have IPv4 only
     errors = model.preflight(members(vips))
     assert any('cluster_vips[api6].unicast: unicast adverts need an IPv6 address of this host' in e for e in errors)
+
+
+def test_the_maintenance_file_drops_the_priority_to_one():
+    group = members(priorities=(150, 1))
+    high = model.keepalived_instances(group[0], 'c', 'default', group, 'hanet_maintenance')[0]
+    assert high['track_files'] == [{'name': 'hanet_maintenance', 'weight': -149}]
+    assert high['priority'] + high['track_files'][0]['weight'] == 1
+    # At priority 1 there is nothing to lower (and weight 0 would mean FAULT to keepalived).
+    low = model.keepalived_instances(group[1], 'c', 'default', group, 'hanet_maintenance')[0]
+    assert 'track_files' not in low
+    assert 'track_files' not in model.keepalived_instances(group[0], 'c')[0]

@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures of the fault suite: one lab cluster per backend (see lab_cluster.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+import lab_cluster
+
+
+@pytest.fixture(scope='session', params=sorted(lab_cluster.BACKENDS))
+def cluster(request, tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.fail('the fault suite drives podman and nftables and must run as root')
+    lab = lab_cluster.Cluster(request.param, str(tmp_path_factory.mktemp('faults-%s' % request.param)))
+    request.addfinalizer(lab.down)
+    lab.up()
+    return lab
+
+
+def pytest_sessionfinish(session, exitstatus):
+    lab_cluster.write_results()

@@ -1,0 +1,258 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fault suite's lab cluster: a real cluster per backend in the container lab, faulted in turn.
+
+Each backend gets two members and a client (scripts/lab, systemd, internal network 198.51.100.0/24),
+deployed with playbooks/cluster.yml exactly as users deploy it: one vmac VIP and one garp VIP. The
+tests fault the master, watch who holds each VIP, what the client's neighbour table says and how long
+the client's probes went unanswered, and write tests/faults/RESULTS.md at the end of the run.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import yaml
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+LAB = os.path.join(REPO, 'scripts', 'lab')
+PROBE = os.path.join(REPO, 'playbooks', 'files', 'vip_probe.py')
+RESULTS = os.path.join(HERE, 'RESULTS.md')
+VENV_BIN = os.path.dirname(sys.executable)
+
+BACKENDS = {
+    'keepalived': {
+        'prefix': 'fk', 'ips': ('198.51.100.71', '198.51.100.72', '198.51.100.79'),
+        'vips': [
+            {'name': 'web', 'address': '198.51.100.106/24', 'interface': 'eth0', 'vrid': 57, 'mac_mode': 'vmac'},
+            {'name': 'api', 'address': '198.51.100.107/24', 'interface': 'eth0', 'vrid': 58, 'mac_mode': 'garp',
+             'auth_pass': 'fk-s3cr'},
+        ],
+    },
+    'ucarp': {
+        'prefix': 'fu', 'ips': ('198.51.100.81', '198.51.100.82', '198.51.100.89'),
+        'vips': [
+            {'name': 'web', 'address': '198.51.100.108/24', 'interface': 'eth0', 'vrid': 59, 'mac_mode': 'vmac',
+             'auth_pass': 'fu-web-s3cret'},
+            {'name': 'api', 'address': '198.51.100.109/24', 'interface': 'eth0', 'vrid': 60, 'mac_mode': 'garp',
+             'auth_pass': 'fu-api-s3cret'},
+        ],
+    },
+}
+# Seconds: adverts every second, a backup takes over after 3 missed adverts plus its skew (keepalived
+# (256-100)/256 s, ucarp 20/256 s); the bound adds 2 s for the scripts, the gratuitous ARPs and this poll.
+FAILOVER_BOUND = 3 + 0.61 + 2
+# After a heal or a restart: the members hear each other within one advert and the higher priority wins.
+RECOVER_BOUND = 8
+# A member container stopped and started again (systemd boot and the daemon's start included).
+BOOT_BOUND = 30
+
+ROWS = []
+
+
+def run(args, check=True, **kwargs):
+    proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                          check=False, **kwargs)
+    if check and proc.returncode:
+        raise AssertionError('%s failed (%d): %s %s'
+                             % (' '.join(args), proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
+    return proc
+
+
+class Cluster:
+    def __init__(self, backend, tmp_dir):
+        spec = BACKENDS[backend]
+        self.backend = backend
+        self.node1, self.node2, self.client = ('%s-%s' % (spec['prefix'], n) for n in ('node1', 'node2', 'client'))
+        self.members = [self.node1, self.node2]
+        self.ips = dict(zip((self.node1, self.node2, self.client), spec['ips']))
+        self.vips = spec['vips']
+        self.units = ['keepalived'] if backend == 'keepalived' else ['ucarp@%s' % v['name'] for v in self.vips]
+        self.inventory = os.path.join(tmp_dir, 'inventory.yml')
+        self.tmp = tmp_dir
+
+    # -- set-up ---------------------------------------------------------------------------------------------
+    def up(self):
+        run([LAB, 'up'] + ['%s=%s' % item for item in self.ips.items()])
+        inventory = {'all': {
+            'vars': {'ansible_connection': 'containers.podman.podman', 'ansible_python_interpreter': '/usr/bin/python3',
+                     'ansible_become_method': 'su'},
+            'children': {
+                'failover_members': {
+                    # Restart a killed daemon after 10 s, so the failover is seen before the old master returns.
+                    'vars': {'cluster_name': 'faults-%s' % self.backend, 'cluster_backend': self.backend,
+                             'cluster_vips': self.vips, 'keepalived_restart_sec': 10, 'ucarp_restart_sec': 10},
+                    'hosts': {self.node1: {'cluster_priority': 150}, self.node2: {'cluster_priority': 100}}},
+                'failover_clients': {'hosts': {self.client: {}}}}}}
+        with open(self.inventory, 'w') as handle:
+            yaml.safe_dump(inventory, handle)
+        self.deploy()
+        run(['podman', 'cp', PROBE, '%s:/usr/local/sbin/hanet-vip-probe' % self.client])
+
+    def down(self):
+        self.heal()
+        run([LAB, 'down'] + list(self.ips), check=False)
+
+    def playbook(self, *extra, **kwargs):
+        """Run playbooks/NAME (cluster.yml unless name= is given) against this cluster."""
+        env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get('PATH', ''),
+                   ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'), ANSIBLE_NOCOLOR='1',
+                   ANSIBLE_PIPELINING='true')
+        name = kwargs.pop('name', 'cluster.yml')
+        return run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', self.inventory,
+                    os.path.join(REPO, 'playbooks', name)] + list(extra), env=env, **kwargs)
+
+    def deploy(self):
+        self.playbook()
+        self.wait(lambda: self.holders_are([self.node1]), BOOT_BOUND, 'node1 to hold every VIP after the deploy',
+                  stable=3)
+
+    # -- observation ----------------------------------------------------------------------------------------
+    def exec(self, host, *args, **kwargs):
+        return run(['podman', 'exec', host] + list(args), **kwargs)
+
+    def links(self, host):
+        proc = self.exec(host, 'ip', '-j', 'addr', 'show', check=False)
+        return json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
+
+    def holders(self):
+        """VIP name -> the members that hold its address (on any interface)."""
+        result = dict((v['name'], []) for v in self.vips)
+        for host in self.members:
+            addresses = set(info['local'] for link in self.links(host) for info in link.get('addr_info', []))
+            for vip in self.vips:
+                if vip['address'].split('/')[0] in addresses:
+                    result[vip['name']].append(host)
+        return result
+
+    def holders_are(self, hosts):
+        return all(sorted(h) == sorted(hosts) for h in self.holders().values())
+
+    def single_holder(self, host=None):
+        return all(len(h) == 1 and (host is None or h[0] == host) for h in self.holders().values())
+
+    def wait(self, condition, timeout, what, stable=0):
+        """Seconds until condition() holds (and still holds ``stable`` seconds later)."""
+        start = time.time()
+        while True:
+            if condition():
+                reached = time.time() - start
+                if not stable:
+                    return reached
+                time.sleep(stable)
+                if condition():
+                    return reached
+            if time.time() - start > timeout:
+                raise AssertionError('%s: no %s within %ss; holders: %s' % (self.backend, what, timeout, self.holders()))
+            time.sleep(0.1)
+
+    def mac_of(self, host, device):
+        return self.exec(host, 'cat', '/sys/class/net/%s/address' % device).stdout.strip()
+
+    def expected_mac(self, vip, holder):
+        if vip['mac_mode'] == 'vmac':
+            return '00:00:5e:00:01:%02x' % vip['vrid']
+        return self.mac_of(holder, vip['interface'])
+
+    def client_view(self):
+        """VIP name -> (reachable, MAC in the client's neighbour table, MAC expected from the holder)."""
+        view = {}
+        holders = self.holders()
+        for vip in self.vips:
+            address = vip['address'].split('/')[0]
+            reachable = self.exec(self.client, 'ping', '-c', '3', '-i', '0.2', '-W', '1', address,
+                                  check=False).returncode == 0
+            entries = json.loads(self.exec(self.client, 'ip', '-j', 'neigh', 'show', 'to', address).stdout or '[]')
+            mac = entries[0].get('lladdr') if entries else None
+            expected = self.expected_mac(vip, holders[vip['name']][0]) if len(holders[vip['name']]) == 1 else None
+            view[vip['name']] = (reachable, mac, expected)
+        return view
+
+    def client_ok(self, timeout=10):
+        """Wait until the client reaches every VIP through the expected MAC; returns the last view."""
+        deadline = time.time() + timeout
+        while True:
+            view = self.client_view()
+            if all(ok and mac == expected for ok, mac, expected in view.values()) or time.time() > deadline:
+                return view
+            time.sleep(0.5)
+
+    def start_probe(self, seconds):
+        addresses = [v['address'].split('/')[0] for v in self.vips]
+        self.exec(self.client, 'rm', '-f', '/tmp/faults-probe.json')
+        run(['podman', 'exec', '-d', self.client, 'python3', '/usr/local/sbin/hanet-vip-probe',
+             '/tmp/faults-probe.json', str(seconds), '0.01'] + addresses)
+        time.sleep(1)
+
+    def probe_result(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            proc = self.exec(self.client, 'cat', '/tmp/faults-probe.json', check=False)
+            if proc.returncode == 0 and proc.stdout.strip():
+                data = json.loads(proc.stdout)
+                return dict((v['name'], data[v['address'].split('/')[0]]) for v in self.vips)
+            time.sleep(0.5)
+        raise AssertionError('the probe did not finish')
+
+    # -- faults ---------------------------------------------------------------------------------------------
+    def exec_podman(self, *args):
+        return run(['podman'] + list(args))
+
+    def systemctl(self, host, *args):
+        return self.exec(host, 'systemctl', *args)
+
+    def host_veth(self, host):
+        index = self.exec(host, 'cat', '/sys/class/net/eth0/iflink').stdout.strip()
+        for line in run(['ip', '-o', 'link', 'show']).stdout.splitlines():
+            number, name = line.split(':')[0:2]
+            if number.strip() == index:
+                return name.strip().split('@')[0]
+        raise AssertionError('no host side of %s eth0' % host)
+
+    def partition(self):
+        """Members cannot hear each other; the client still reaches both (a bridge filter on the host)."""
+        first, second = self.host_veth(self.node1), self.host_veth(self.node2)
+        table = 'hanet_faults_%s' % self.backend
+        run(['nft', 'add', 'table', 'bridge', table])
+        run(['nft', 'add', 'chain', 'bridge', table, 'split',
+             '{ type filter hook forward priority 0; policy accept; }'])
+        for src, dst in ((first, second), (second, first)):
+            run(['nft', 'add', 'rule', 'bridge', table, 'split', 'iifname', src, 'oifname', dst, 'drop'])
+
+    def heal(self):
+        run(['nft', 'delete', 'table', 'bridge', 'hanet_faults_%s' % self.backend], check=False)
+
+    def wait_booted(self, host, timeout=BOOT_BOUND):
+        self.wait(lambda: self.exec(host, 'systemctl', 'is-system-running', check=False).stdout.strip()
+                  in ('running', 'degraded'), timeout, '%s booted' % host)
+
+
+def record(row):
+    ROWS.append(row)
+
+
+def write_results():
+    if not ROWS:
+        return
+    lines = ['# Fault suite results', '',
+             '<!-- Written by tests/faults (make test-faults). Do not edit; rerun the suite. -->', '',
+             'Generated %s by `make test-faults`: two members (priorities 150 and 100) and a client in the container '
+             'lab, one vmac and one garp IPv4 VIP per backend, default profile (adverts every second). The client '
+             'probes every VIP every 10 ms during a fault.' % time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+             '', 'Bounds: failover within %.1f s (3 missed adverts + skew + 2 s), recovery after a heal or restart '
+             'within %d s, a stopped member back within %d s.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND), '',
+             '| backend | fault | one holder after (s) | bound (s) | probes lost web / api | outage ms web / api '
+             '| client MAC right | client reaches VIPs | result |',
+             '|---|---|---|---|---|---|---|---|---|']
+    for row in ROWS:
+        lines.append('| %(backend)s | %(fault)s | %(settled)s | %(bound)s | %(lost)s | %(outage)s | %(mac)s | '
+                     '%(reach)s | %(result)s |' % row)
+    with open(RESULTS, 'w') as handle:
+        handle.write('\n'.join(lines) + '\n')

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Bad role input against a live cluster: playbooks/cluster.yml must fail with a message naming the field,
+and leave both members as they were: the daemon's configuration files, its running process, every link
+and address, and who holds the VIPs. Every run's output (at -v) must be free of the VIP passwords.
+
+Part of the bad-input catalog (README, "Reliability"); module inputs are in tests/integration/test_bad_input.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import os
+import re
+
+import pytest
+
+
+def vip_change(name, **change):
+    def apply(cluster):
+        vips = copy.deepcopy(cluster.vips)
+        for vip in vips:
+            if vip['name'] == name:
+                vip.update(change)
+                for key in [k for k, v in change.items() if v is None]:
+                    del vip[key]
+        return {'cluster_vips': vips}
+    return apply
+
+
+def extra(**values):
+    return lambda cluster: values
+
+
+KEEPALIVED = [
+    ('vrid 300', vip_change('web', vrid=300), 'cluster_vips[web].vrid'),
+    ('multicast vmac', vip_change('web', mac='01:00:5e:00:00:01'), 'cluster_vips[web].mac'),
+    ('vendor vmac', vip_change('web', mac='00:1b:21:00:00:01'), 'cluster_vips[web].mac'),
+    ('mac with garp', vip_change('api', mac='02:00:00:00:00:05'), 'cluster_vips[api].mac'),
+    ('VIP outside the subnet', vip_change('api', address='203.0.113.5/24'), 'cluster_vips[api].address'),
+    ('unknown interface', vip_change('api', interface='eth9'), 'cluster_vips[api].interface'),
+    ('priority 0', vip_change('api', priorities={'fk-node1': 150, 'fk-node2': 0}), 'cluster_vips[api] priority'),
+    ('VRID collision', vip_change('api', vrid=57), '.vrid: VRID 57 is already used'),
+    ('sub-second advert on VRRPv2', vip_change('web', advert_int=0.5), 'cluster_vips[web].advert_int'),
+    ('VRRPv2 password too long', vip_change('api', auth_pass='nine-char'), 'cluster_vips[api].auth_pass'),
+    ('unknown profile', extra(cluster_profile='turbo'), 'cluster_profile'),
+    ('ucarp while keepalived runs', extra(cluster_backend='ucarp'), 'keepalived is running but cluster_backend is ucarp'),
+    # Passes the model, fails `keepalived -t`: the live file must stay.
+    ('keepalived -t rejects the file', extra(keepalived_vrrp_garp_interval=0), "vrrp_garp_interval '0' is invalid"),
+]
+UCARP = [
+    ('IPv6 VIP', vip_change('api', address='2001:db8::109/64'), 'cluster_vips[api].address: ucarp 1.5 carries IPv4'),
+    ('no password', vip_change('web', auth_pass=None), 'cluster_vips[web].auth_pass: ucarp needs a password'),
+    ('sub-second advbase', vip_change('web', advert_int=0.5), 'cluster_vips[web].advert_int'),
+    ('keepalived-only field', vip_change('web', version=3), 'cluster_vips[web].version applies to keepalived only'),
+    ('keepalived while ucarp runs', extra(cluster_backend='keepalived'), 'ucarp is running but cluster_backend is'),
+]
+
+
+def host_state(cluster):
+    """What must not change: config files, daemon processes, links and addresses, VIP holders."""
+    files = ['/etc/keepalived/keepalived.conf'] if cluster.backend == 'keepalived' else \
+        ['/etc/ucarp/%s.%s' % (v['name'], ext) for v in cluster.vips for ext in ('conf', 'pass')]
+    state = {'holders': cluster.holders()}
+    for host in cluster.members:
+        state[host] = {
+            'files': cluster.exec(host, 'sha256sum', *files).stdout,
+            'pids': [cluster.exec(host, 'systemctl', 'show', '-p', 'MainPID', '--value', unit).stdout.strip()
+                     for unit in cluster.units],
+            'links': [(link['ifname'], link.get('address'), tuple(link.get('flags', [])),
+                       sorted(i['local'] for i in link.get('addr_info', []))) for link in cluster.links(host)],
+        }
+    return state
+
+
+@pytest.mark.parametrize('case', KEEPALIVED + UCARP, ids=[c[0] for c in KEEPALIVED + UCARP])
+def test_bad_role_input_fails_naming_the_field_and_changes_nothing(cluster, case):
+    label, make, field = case
+    if (case in KEEPALIVED) != (cluster.backend == 'keepalived'):
+        pytest.skip('a %s case' % ('keepalived' if case in KEEPALIVED else 'ucarp'))
+    path = os.path.join(cluster.tmp, 'bad.json')
+    with open(path, 'w') as handle:
+        json.dump(make(cluster), handle)
+    before = host_state(cluster)
+    run = cluster.playbook('-v', '-e', '@' + path, check=False)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, 'accepted: %s' % label
+    assert field in output, 'the failure does not name %r:\n%s' % (field, output[-3000:])
+    assert host_state(cluster) == before, 'a refused run changed a member (%s)' % label
+    secrets = [v['auth_pass'] for v in cluster.vips if v.get('auth_pass')]
+    assert not [s for s in secrets if s in output], 'a password is in the output of the %s run' % label
+
+
+def test_the_deploy_output_and_the_journals_hold_no_password(cluster):
+    secrets = [v['auth_pass'] for v in cluster.vips if v.get('auth_pass')]
+    run = cluster.playbook('-v', '--diff')
+    assert re.search(r'changed=[1-9]', run.stdout) is None, 'a redeploy changed something'
+    assert not [s for s in secrets if s in run.stdout + run.stderr], 'a password is in the deploy output'
+    for host in cluster.members:
+        journal = cluster.exec(host, 'journalctl', '--no-pager', '-o', 'cat').stdout
+        assert not [s for s in secrets if s in journal], '%s logged a password' % host

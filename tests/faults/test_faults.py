@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fault matrix: each fault on the master, for keepalived and for ucarp (see conftest.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+import pytest
+
+from lab_cluster import BOOT_BOUND, FAILOVER_BOUND, RECOVER_BOUND, record
+
+
+def lost(probe):
+    return '%d / %d' % (probe['web']['lost'], probe['api']['lost'])
+
+
+def outage(probe):
+    return '%d / %d' % (probe['web']['outage_ms'], probe['api']['outage_ms'])
+
+
+def client_summary(view):
+    return (all(mac == expected for dummy, mac, expected in view.values()),
+            all(ok for ok, dummy, dummy2 in view.values()))
+
+
+class Row:
+    """One line of RESULTS.md, written whether the test passes or fails."""
+
+    def __init__(self, cluster, fault, bound):
+        self.row = {'backend': cluster.backend, 'fault': fault, 'settled': '-', 'bound': '%.1f' % bound,
+                    'lost': '-', 'outage': '-', 'mac': '-', 'reach': '-', 'result': 'FAIL'}
+
+    def __enter__(self):
+        return self.row
+
+    def __exit__(self, kind, value, traceback):
+        if kind is None:
+            self.row['result'] = 'pass'
+        record(self.row)
+        return False
+
+
+def failover_and_back(cluster, fault, inject, restore, back_bound=RECOVER_BOUND):
+    """Fault node1 while the client probes; node2 must be the one holder within the bound, then node1 again."""
+    with Row(cluster, fault, FAILOVER_BOUND) as row:
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), RECOVER_BOUND, 'steady state before the fault',
+                     stable=2)
+        cluster.start_probe(10)
+        start = time.time()
+        inject()
+        cluster.wait(lambda: cluster.single_holder(cluster.node2), FAILOVER_BOUND, 'failover to node2')
+        row['settled'] = '%.2f' % (time.time() - start)
+        view = cluster.client_ok()
+        row['mac'], row['reach'] = client_summary(view)
+        probe = cluster.probe_result()
+        row['lost'], row['outage'] = lost(probe), outage(probe)
+        assert row['mac'] and row['reach'], view
+        restore()
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), back_bound, 'failback to node1')
+        view = cluster.client_ok()
+        assert client_summary(view) == (True, True), view
+
+
+def test_sigkill_of_the_master_daemon(cluster):
+    def inject():
+        cluster.systemctl(cluster.node1, 'kill', '--signal=SIGKILL', *cluster.units)
+
+    def restore():
+        cluster.systemctl(cluster.node1, 'start', *cluster.units)
+
+    failover_and_back(cluster, 'SIGKILL of the daemon', inject, restore)
+
+
+def test_graceful_stop_of_the_master_daemon(cluster):
+    failover_and_back(cluster, 'graceful stop of the daemon',
+                      lambda: cluster.systemctl(cluster.node1, 'stop', *cluster.units),
+                      lambda: cluster.systemctl(cluster.node1, 'start', *cluster.units))
+
+
+def test_master_container_stopped_and_started(cluster):
+    def restore():
+        cluster.exec_podman('start', cluster.node1)
+        cluster.wait_booted(cluster.node1)
+
+    failover_and_back(cluster, 'master container stopped, started', lambda: cluster.exec_podman(
+        'stop', '-t', '10', cluster.node1), restore, back_bound=BOOT_BOUND)
+
+
+def test_master_link_down_and_up(cluster):
+    failover_and_back(cluster, 'master link down, up',
+                      lambda: cluster.exec(cluster.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'down'),
+                      lambda: cluster.exec(cluster.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'up'),
+                      # ucarp exits when its link goes down; systemd starts it again after ucarp_restart_sec.
+                      back_bound=BOOT_BOUND)
+
+
+def test_partition_between_the_members_and_heal(cluster):
+    with Row(cluster, 'partition (split brain expected), heal', RECOVER_BOUND) as row:
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), RECOVER_BOUND, 'steady state before the fault',
+                     stable=2)
+        cluster.partition()
+        try:
+            cluster.wait(lambda: cluster.holders_are([cluster.node1, cluster.node2]), FAILOVER_BOUND,
+                         'split brain during the partition')
+        finally:
+            cluster.start_probe(12)
+            start = time.time()
+            cluster.heal()
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), RECOVER_BOUND, 'one holder after the heal')
+        row['settled'] = '%.2f' % (time.time() - start)
+        view = cluster.client_ok(timeout=15)
+        row['mac'], row['reach'] = client_summary(view)
+        probe = cluster.probe_result()
+        row['lost'], row['outage'] = lost(probe), outage(probe)
+        assert row['mac'] and row['reach'], view
+
+
+def test_ten_failovers_in_a_row(cluster):
+    with Row(cluster, 'ten failovers in a row (flapping)', FAILOVER_BOUND) as row:
+        worst = 0.0
+        for dummy in range(5):
+            for action, holder in (('stop', cluster.node2), ('start', cluster.node1)):
+                cluster.wait(cluster.single_holder, RECOVER_BOUND, 'one holder before the next failover')
+                start = time.time()
+                cluster.systemctl(cluster.node1, action, *cluster.units)
+                cluster.wait(lambda h=holder: cluster.single_holder(h), FAILOVER_BOUND, 'failover to %s' % holder)
+                worst = max(worst, time.time() - start)
+                view = cluster.client_ok()
+                assert client_summary(view) == (True, True), view
+        row['settled'] = '%.2f (worst)' % worst
+        row['mac'], row['reach'] = True, True
+
+
+def test_all_members_restarted_at_once(cluster):
+    with Row(cluster, 'all members restarted at once', BOOT_BOUND) as row:
+        start = time.time()
+        cluster.exec_podman('restart', '-t', '10', *cluster.members)
+        for host in cluster.members:
+            cluster.wait_booted(host)
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), BOOT_BOUND, 'node1 holding every VIP again')
+        row['settled'] = '%.2f' % (time.time() - start)
+        view = cluster.client_ok(timeout=15)
+        row['mac'], row['reach'] = client_summary(view)
+        assert row['mac'] and row['reach'], view
+
+
+@pytest.mark.parametrize('fault', ['after the suite'])
+def test_sysctls_and_secrets_survive(cluster, fault):
+    """After every fault: the ARP sysctls are still applied and the secret files are still root's 0600."""
+    for host in cluster.members:
+        assert cluster.exec(host, 'sysctl', '-n', 'net.ipv4.conf.eth0.arp_ignore').stdout.strip() == '1', host
+        files = ['/etc/keepalived/keepalived.conf'] if cluster.backend == 'keepalived' else \
+            ['/etc/ucarp/%s.pass' % v['name'] for v in cluster.vips]
+        for path in files:
+            assert cluster.exec(host, 'stat', '-c', '%U %a', path).stdout.strip() == 'root 600', (host, path)
