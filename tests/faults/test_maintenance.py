@@ -22,12 +22,21 @@ def maintenance(cluster, action):
                             name='maintenance.yml')
 
 
-def row(cluster, fault, probe, seconds, ok):
+def finish(cluster, fault, start):
+    """Stop the probe, record the row, and check the client's view and the probes lost."""
+    seconds = time.time() - start
+    view = cluster.client_ok()
+    cluster.exec(cluster.client, 'pkill', '-INT', '-f', 'hanet-vip-probe', check=False)
+    probe = cluster.probe_result(timeout=130)
+    ok = all(reached and mac == expected for reached, mac, expected in view.values())
     record({'backend': cluster.backend, 'fault': fault, 'settled': '%.1f (whole run)' % seconds,
             'bound': '%d probes' % LOSS_BOUND, 'lost': '%d / %d' % (probe['web']['lost'], probe['api']['lost']),
             'outage': '%d / %d' % (probe['web']['outage_ms'], probe['api']['outage_ms']),
             'mac': ok, 'reach': ok, 'result': 'pass' if ok and all(
                 p['lost'] <= LOSS_BOUND for p in probe.values()) else 'FAIL'})
+    assert ok, view
+    for name, result in probe.items():
+        assert result['lost'] <= LOSS_BOUND, '%s lost %d probes: %s' % (name, result['lost'], fault)
 
 
 def test_drain_redeploy_and_undrain_lose_no_probe(cluster):
@@ -43,15 +52,7 @@ def test_drain_redeploy_and_undrain_lose_no_probe(cluster):
     assert cluster.holders_are([cluster.node2]), 'a drained member took a VIP back: %s' % cluster.holders()
     maintenance(cluster, 'undrain')
     assert cluster.holders_are([cluster.node1]), cluster.holders()
-    seconds = time.time() - start
-    view = cluster.client_ok()
-    cluster.exec(cluster.client, 'pkill', '-INT', '-f', 'hanet-vip-probe', check=False)
-    probe = cluster.probe_result(timeout=100)
-    ok = all(ok and mac == expected for ok, mac, expected in view.values())
-    row(cluster, 'drain, redeploy and restart while drained, undrain', probe, seconds, ok)
-    assert ok, view
-    for name, result in probe.items():
-        assert result['lost'] <= LOSS_BOUND, '%s lost %d probes during maintenance' % (name, result['lost'])
+    finish(cluster, 'drain, redeploy and restart while drained, undrain', start)
 
 
 def test_rolling_restart_keeps_every_vip_reachable(cluster):
@@ -59,13 +60,5 @@ def test_rolling_restart_keeps_every_vip_reachable(cluster):
     cluster.start_probe(120)
     start = time.time()
     cluster.playbook(name='rolling_restart.yml')
-    seconds = time.time() - start
     assert cluster.holders_are([cluster.node1]), cluster.holders()
-    view = cluster.client_ok()
-    cluster.exec(cluster.client, 'pkill', '-INT', '-f', 'hanet-vip-probe', check=False)
-    probe = cluster.probe_result(timeout=130)
-    ok = all(ok and mac == expected for ok, mac, expected in view.values())
-    row(cluster, 'rolling restart of both members', probe, seconds, ok)
-    assert ok, view
-    for name, result in probe.items():
-        assert result['lost'] <= LOSS_BOUND, '%s lost %d probes during the rolling restart' % (name, result['lost'])
+    finish(cluster, 'rolling restart of both members', start)
