@@ -242,6 +242,7 @@ def preflight(members, cluster_name='hanet', profile='default', backend='keepali
                 errors.append('cluster_vips[%s]: %s share priority %s; give each member its own priority '
                               '(cluster_priority or priorities)' % (name, ' and '.join(sorted(hosts)), prio))
     errors.extend(_vrid_collisions(by_name))
+    errors.extend(_vmac_name_collisions(by_name, backend))
     return errors
 
 
@@ -302,6 +303,32 @@ def _vrid_collisions(by_name):
     return errors
 
 
+def vmac_interface(vip, backend='keepalived'):
+    """The name of the macvlan that carries a vmac VIP (None in garp mode)."""
+    if vip['mac_mode'] != 'vmac':
+        return None
+    if backend == 'ucarp':
+        return 'ucarp.%d' % vip['vrid']
+    return ('vrrp.%d' if vip['family'] == 4 else 'vrrp6.%d') % vip['vrid']
+
+
+def _vmac_name_collisions(by_name, backend):
+    """Two vmac VIPs with one VRID on different segments would need the same macvlan name on one host."""
+    errors = []
+    seen = {}
+    for name, per_member in sorted(by_name.items()):
+        vip = next(iter(per_member.values()))
+        device = vmac_interface(vip, backend)
+        if device is None:
+            continue
+        if device in seen:
+            errors.append('cluster_vips[%s].vrid: its vmac interface would be %s, like the one of cluster_vips[%s]; '
+                          'give one of them another VRID' % (name, device, seen[device]))
+        else:
+            seen[device] = name
+    return errors
+
+
 def keepalived_instances(member, cluster_name='hanet', profile='default', members=None, maintenance_track=None):
     """keepalived_instances entries for one member (see roles/keepalived/meta/argument_specs.yml).
 
@@ -335,7 +362,7 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
                 instance[key] = vip[key]
         if vip['mac_mode'] == 'vmac':
             instance['use_vmac'] = True
-            instance['vmac_name'] = ('vrrp.%d' if vip['family'] == 4 else 'vrrp6.%d') % vip['vrid']
+            instance['vmac_name'] = vmac_interface(vip)
             mac = vip_mac(vip, cluster_name)
             if mac != _mac.vrrp_mac(vip['vrid'], vip['family']):
                 instance['vmac_mac'] = mac
@@ -395,7 +422,7 @@ def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
         }
         if vip['mac_mode'] == 'vmac':
             instance['mac'] = vip_mac(vip, cluster_name)
-            instance['vmac_interface'] = 'ucarp.%d' % vip['vrid']
+            instance['vmac_interface'] = vmac_interface(vip, 'ucarp')
         instances.append(instance)
     return instances
 

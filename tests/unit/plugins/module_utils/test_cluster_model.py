@@ -250,3 +250,20 @@ def test_the_maintenance_file_drops_the_priority_to_one():
     low = model.keepalived_instances(group[1], 'c', 'default', group, 'hanet_maintenance')[0]
     assert 'track_files' not in low
     assert 'track_files' not in model.keepalived_instances(group[0], 'c')[0]
+
+
+def test_two_vmac_vips_cannot_share_a_macvlan_name():
+    links = LINKS + [{'name': 'eth1', 'mac': '02:00:00:00:00:11',
+                      'addresses': [{'address': '203.0.113.11', 'prefixlen': 24, 'family': 4}]}]
+    vips = [VIPS[0], {'name': 'db', 'address': '203.0.113.100/24', 'interface': 'eth1', 'vrid': 51, 'mac_mode': 'vmac'}]
+    group = members(vips)
+    for member in group:
+        member['links'] = links
+    errors = model.preflight(group)
+    assert errors == ['cluster_vips[web].vrid: its vmac interface would be vrrp.51, like the one of cluster_vips[db]; '
+                      'give one of them another VRID']
+    vips[1]['mac_mode'] = 'garp'
+    group = members(vips)
+    for member in group:
+        member['links'] = links
+    assert model.preflight(group) == []
