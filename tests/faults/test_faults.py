@@ -8,8 +8,6 @@ __metaclass__ = type
 
 import time
 
-import pytest
-
 from lab_cluster import BOOT_BOUND, FAILOVER_BOUND, RECOVER_BOUND, record
 
 
@@ -147,8 +145,7 @@ def test_all_members_restarted_at_once(cluster):
         assert row['mac'] and row['reach'], view
 
 
-@pytest.mark.parametrize('fault', ['after the suite'])
-def test_sysctls_and_secrets_survive(cluster, fault):
+def test_sysctls_and_secrets_survive(cluster):
     """After every fault: the ARP sysctls are still applied and the secret files are still root's 0600."""
     for host in cluster.members:
         assert cluster.exec(host, 'sysctl', '-n', 'net.ipv4.conf.eth0.arp_ignore').stdout.strip() == '1', host
