@@ -11,11 +11,12 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # pytest exits 5 when it collects nothing: that is a failure here, every suite has tests.
 
 .PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule test-packaging test-docs test-faults lint docs \
-	demo clean
+	demo bench clean
 
 help:
 	@echo "make demo   build the container lab, deploy a keepalived cluster, prove failover, print the report"
 	@echo "make test   the whole test suite (unit, integration, sanity, lint, docs, packaging, molecule)"
+	@echo "make bench  failover outage and module cost benchmarks; writes bench/results/*.md (about 20 minutes)"
 	@echo "make docs   regenerate docs/reference, the diagram, the guide's examples and CHANGELOG.rst"
 
 setup:
@@ -66,6 +67,14 @@ test-faults: lab-image
 # FAULT=stop|kill|link_down picks the fault (default: a graceful stop of keepalived on the master).
 demo: lab-image
 	scripts/demo
+
+# Benchmarks (bench/, results in bench/results/). The failover bench and the module bench run at the same time:
+# the module bench at nice 19, so the failover timings keep the CPUs they need, and its two approaches side by side.
+bench: lab-image
+	mkdir -p bench/results .build
+	nice -n 19 $(BIN)/python bench/modules.py > .build/bench-modules.log 2>&1 & modules=$$!; \
+	    rc=0; $(BIN)/python bench/failover.py || rc=$$?; \
+	    wait $$modules || rc=$$?; cat .build/bench-modules.log; exit $$rc
 
 # The shipped shell scripts and the repository's own are shellchecked with the Ansible content.
 lint: setup

@@ -50,7 +50,8 @@ def gratuitous_arp(mac, address, opcode):
     return BROADCAST + hw + struct.pack('!H', ETH_P_ARP) + arp
 
 
-def _checksum(data):
+def checksum(data):
+    """The RFC 1071 Internet checksum of ``data``."""
     if len(data) % 2:
         data += b'\x00'
     total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
@@ -71,8 +72,8 @@ def unsolicited_na(mac, address):
     option = struct.pack('!BB', OPT_TARGET_LLADDR, 1) + hw
     body = struct.pack('!I', NA_FLAG_OVERRIDE) + src + option
     pseudo = src + dst + struct.pack('!I', 4 + len(body)) + b'\x00\x00\x00' + struct.pack('!B', 58)
-    checksum = _checksum(pseudo + struct.pack('!BBH', ICMPV6_NA, 0, 0) + body)
-    icmp = struct.pack('!BBH', ICMPV6_NA, 0, checksum) + body
+    icmp_sum = checksum(pseudo + struct.pack('!BBH', ICMPV6_NA, 0, 0) + body)
+    icmp = struct.pack('!BBH', ICMPV6_NA, 0, icmp_sum) + body
     ipv6 = struct.pack('!IHBB', 6 << 28, len(icmp), 58, 255) + src + dst
     return ALL_NODES_MAC + hw + struct.pack('!H', ETH_P_IPV6) + ipv6 + icmp
 

@@ -366,7 +366,10 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
             mac = vip_mac(vip, cluster_name)
             if mac != _mac.vrrp_mac(vip['vrid'], vip['family']):
                 instance['vmac_mac'] = mac
-            instance['vmac_xmit_base'] = True
+            # Multicast adverts go out from the virtual MAC (RFC 5798), so every advert also tells the switch
+            # where the VMAC lives: a port learned wrong during a handover heals within one advert interval.
+            # keepalived's unicast adverts need the parent interface.
+            instance['vmac_xmit_base'] = bool(vip.get('unicast'))
         else:
             instance['virtual_ipaddresses'][0]['dev'] = vip['interface']
         instances.append(instance)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Capture ARP and ICMPv6 neighbour advertisements on one interface and print them decoded as JSON.
+"""Capture ARP, ICMPv6 neighbour advertisements and CARP on one interface and print them decoded as JSON.
 
 Usage: frame_capture.py IFACE SECONDS [FRAMES]: stops after SECONDS or once FRAMES frames are seen.
 Prints "ready" once listening, then one JSON list at the end.
@@ -46,7 +46,24 @@ def decode(frame):
                     override=bool(flags & 0x20000000),
                     target_lladdr=mac(options[2][:6]) if 2 in options else None)
         return head
+    if ethertype == 0x0800 and frame[23] == 112:
+        ihl = (frame[14] & 0x0F) * 4
+        carp = frame[14 + ihl:14 + ihl + 36]
+        head.update(kind='carp', ttl=frame[22], src_ip=socket.inet_ntoa(frame[26:30]),
+                    dst_ip=socket.inet_ntoa(frame[30:34]), version=carp[0] >> 4, type=carp[0] & 0x0F,
+                    vhid=carp[1], advskew=carp[2], authlen=carp[3], advbase=carp[5],
+                    ip_and_carp_sum=internet_sum(frame[14:14 + ihl + 36]),
+                    counter=carp[8:16].hex(), md=carp[16:36].hex())
+        return head
     return None
+
+
+def internet_sum(data):
+    """The one's complement sum as a receiver checks it: 0xFFFF when every checksum in ``data`` is right."""
+    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
 
 
 def main():

@@ -10,8 +10,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+import hmac
 import os
 import shutil
+import socket
+import struct
 import subprocess
 import time
 import uuid
@@ -41,7 +45,7 @@ class Script:
         self.conf_dir.mkdir()
         self.libexec.mkdir()
         self.run_dir.mkdir()
-        for name in ('ucarp-vip', 'announce'):
+        for name in ('ucarp-vip', 'announce', 'carp-resign'):
             shutil.copy(os.path.join(FILES, name), str(self.libexec / name))
             os.chmod(str(self.libexec / name), 0o755)
         for name in ('ucarp-up', 'ucarp-down'):
@@ -56,10 +60,14 @@ class Script:
         lines += ['%s=%s' % item for item in sorted(extra.items())]
         (self.conf_dir / ('%s.conf' % self.instance)).write_text('\n'.join(lines) + '\n')
 
-    def run(self, action, vip=VIP):
+    def password(self, text):
+        (self.conf_dir / ('%s.pass' % self.instance)).write_text(text)
+
+    def run(self, action, vip=VIP, by_ucarp=True):
+        """up/down as ucarp runs them (ucarp-up, ucarp-down) unless by_ucarp is false; other actions as systemd."""
         env = dict(os.environ, HANET_UCARP_CONF_DIR=str(self.conf_dir), HANET_UCARP_LIBEXEC_DIR=str(self.libexec),
                    HANET_UCARP_LIB_DIR=COLLECTIONS, HANET_UCARP_RUN_DIR=str(self.run_dir))
-        command = [str(self.libexec / ('ucarp-' + action))] if action in ('up', 'down') else \
+        command = [str(self.libexec / ('ucarp-' + action))] if action in ('up', 'down') and by_ucarp else \
             [str(self.libexec / 'ucarp-vip'), action]
         return subprocess.run(['ip', 'netns', 'exec', self.lab.ns] + command + ['eth0', vip, self.instance],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env,
@@ -206,3 +214,67 @@ def test_a_handover_keeps_the_vip_until_release(lab, script, mac_mode):
     assert script.vip_on(device) == [] and not marker.exists()
     if mac_mode == 'vmac':
         assert 'UP' not in lab.link('ucarp.51')['flags']
+
+
+def carp_frames(collected):
+    return [f for f in collected() if f['kind'] == 'carp']
+
+
+@pytest.mark.parametrize('mac_mode', ['garp', 'vmac'])
+def test_resign_sends_an_authenticated_last_advertisement_only_from_the_holder(lab, script, mac_mode):
+    """ExecStop's resign: advbase 255 / advskew 255 from the holder, with ucarp's HMAC; nothing elsewhere."""
+    script.configure(mac_mode, UCARP_SRCIP='198.51.100.2', UCARP_VHID='51')
+    script.password('s3cret-pw\n')
+    collected = lab.capture(2)
+    assert script.run('resign').returncode == 0
+    assert carp_frames(collected) == [], 'a member without the VIP resigned'
+
+    assert script.run('up').returncode == 0
+    collected = lab.capture(3, frames=8)
+    resign = script.run('resign')
+    assert resign.returncode == 0, resign.stderr
+    adverts = carp_frames(collected)
+    assert len(adverts) == 2, adverts
+    for advert in adverts:
+        assert (advert['version'], advert['type'], advert['vhid'], advert['advbase'], advert['advskew'],
+                advert['authlen']) == (2, 1, 51, 255, 255, 7)
+        assert (advert['src_ip'], advert['dst_ip'], advert['ttl']) == ('198.51.100.2', '224.0.0.18', 255)
+        assert advert['ip_and_carp_sum'] == 0xFFFF, 'a checksum is wrong'
+        # ucarp's digest (carp_hmac_prepare/generate): HMAC-SHA1 keyed with the password's first line over
+        # version, type, VHID, the VIP and the counter, written here from the protocol, not from _carp.py.
+        message = struct.pack('!BBB', 2, 1, 51) + socket.inet_aton(VIP) + bytes.fromhex(advert['counter'])
+        assert advert['md'] == hmac.new(b's3cret-pw', message, hashlib.sha1).hexdigest()
+    assert script.vip_on('eth0' if mac_mode == 'garp' else 'ucarp.51') != [], 'resign alone must not drop the VIP'
+
+
+def test_down_after_ucarp_died_resigns_but_ucarps_own_down_does_not(lab, script):
+    script.configure('garp', UCARP_SRCIP='198.51.100.2', UCARP_VHID='51')
+    script.password('s3cret-pw')
+    assert script.run('up').returncode == 0
+    collected = lab.capture(2)
+    assert script.run('down').returncode == 0  # as ucarp runs it: ucarp-down
+    assert carp_frames(collected) == []
+    assert script.vip_on('eth0') == []
+
+    assert script.run('up').returncode == 0
+    collected = lab.capture(3, frames=8)
+    env_down = script.run('down', by_ucarp=False)  # as systemd's ExecStopPost runs it
+    assert env_down.returncode == 0, env_down.stderr
+    assert len(carp_frames(collected)) == 2, 'systemd\'s down (ucarp killed, VIP still here) did not resign'
+    assert script.vip_on('eth0') == []
+
+
+def test_announce_repeats_the_gratuitous_arp_only_where_the_vip_is_held(lab, script):
+    """After a maintenance handover the new holder announces again (playbooks/tasks/maintenance_*.yml)."""
+    script.configure('vmac')
+    collected = lab.capture(2)
+    assert script.run('announce').returncode == 0
+    assert [f for f in collected() if f['kind'] == 'arp'] == [], 'announced a VIP this member does not hold'
+    assert script.run('up').returncode == 0
+    stale_peer_entry(lab)
+    collected = lab.capture(3, frames=2)
+    again = script.run('announce')
+    assert again.returncode == 0, again.stderr
+    frames = [f for f in collected() if f['kind'] == 'arp']
+    assert frames and all(f['sha'] == VMAC and f['spa'] == VIP for f in frames), frames
+    assert lab.neighbour(VIP)[0] == VMAC

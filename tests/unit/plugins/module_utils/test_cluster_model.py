@@ -98,6 +98,8 @@ def test_keepalived_instances_for_vmac_and_garp():
     instances = model.keepalived_instances(members()[0], 'c')
     web, api6 = instances
     assert web['use_vmac'] and web['vmac_name'] == 'vrrp.51' and 'vmac_mac' not in web
+    # Multicast adverts from the virtual MAC: each one tells the switch where the VMAC lives.
+    assert web['vmac_xmit_base'] is False
     assert web['virtual_ipaddresses'] == [{'address': '198.51.100.100/24'}]
     assert web['version'] == 2 and web['priority'] == 150
     assert api6['native_ipv6'] and api6['version'] == 3
@@ -228,6 +230,7 @@ def test_unicast_adverts_go_to_the_other_members():
     assert model.preflight(group) == []
     web = model.keepalived_instances(group[0], 'c', 'default', group)[0]
     assert web['unicast_src_ip'] == '198.51.100.11' and web['unicast_peers'] == ['198.51.100.12']
+    assert web['vmac_xmit_base'] is True  # keepalived sends unicast adverts from the parent interface
     with pytest.raises(model.ModelError, match='pass all members'):
         model.keepalived_instances(group[0], 'c')
     ucarp_vips = [dict(UCARP_VIPS[1], unicast=True)]

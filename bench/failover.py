@@ -1,0 +1,303 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: how long a client loses a VIP when its master fails, per backend, MAC mode, fault and profile.
+
+Four clusters run side by side in the container lab (scripts/lab, internal network 198.51.100.0/24), each
+deployed with playbooks/cluster.yml: keepalived and ucarp, each with the ``default`` and the ``fast`` profile.
+Each cluster has two members (priorities 150 and 100), a client, one vmac VIP and one garp VIP. For every
+repetition and fault the master is faulted while its client sends an ICMP echo to each VIP every 10 ms; the
+bench records the probes lost and the outage (the longest time without a reply), waits for the VIPs to come
+back to the master, and goes on. The four clusters are faulted concurrently; they share the machine's CPUs
+and nothing else (separate VRIDs, addresses and containers).
+
+ICMP echo is answered by the kernel of whichever host holds the address and is reached through the MAC
+the client's neighbour table has, which is exactly what moves on a failover; any service on the VIP is
+unreachable at least that long.
+
+Afterwards each cluster runs the planned maintenance once (playbooks/maintenance.yml drain + undrain, and
+playbooks/rolling_restart.yml) under the same probe. Writes bench/results/failover.md.
+
+Usage: bench/failover.py [--reps N] [--output FILE]   (as root, from the repository; see ``make bench``)
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, 'tests', 'faults'))
+sys.path.insert(0, os.path.join(REPO, '.build', 'collections'))
+
+import lab_cluster  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model  # noqa: E402  pylint: disable=wrong-import-position
+
+PROFILES = ('default', 'fast')
+BACKENDS = ('keepalived', 'ucarp')
+MODES = ('vmac', 'garp')
+# Member priorities: node1 is the master, node2 the backup whose timers decide the failover.
+PRIORITIES = (150, 100)
+FAULTS = (
+    ('stop', 'graceful stop of the daemon'),
+    ('kill', 'SIGKILL of the daemon'),
+    ('link', 'link down on the master'),
+    ('container', 'master container stopped'),
+)
+# The client probes from 1 s before the fault for this long; every cell here fails over well within it.
+PROBE_SECONDS = 8
+INTERVAL_MS = 10
+# A failover that takes longer than this is recorded as a failed trial.
+FAILOVER_LIMIT = 15
+
+
+def cluster_spec(backend, profile, number):
+    """Addresses and VRIDs of one bench cluster: 198.51.100.131-164, VRIDs 71-78."""
+    base = 131 + 20 * BACKENDS.index(backend) + 2 * PROFILES.index(profile)
+    client = 139 + 20 * BACKENDS.index(backend) - PROFILES.index(profile)
+    vip = 141 + 20 * BACKENDS.index(backend) + 2 * PROFILES.index(profile)
+    vrid = 71 + number * 2
+    prefix = 'b%s%s' % (backend[0], profile[0])
+    vips = [
+        {'name': 'web', 'address': '198.51.100.%d/24' % vip, 'interface': 'eth0', 'vrid': vrid, 'mac_mode': 'vmac'},
+        {'name': 'api', 'address': '198.51.100.%d/24' % (vip + 1), 'interface': 'eth0', 'vrid': vrid + 1,
+         'mac_mode': 'garp'},
+    ]
+    if backend == 'ucarp':  # ucarp needs a password; keepalived's fast profile is VRRPv3, which has none
+        for item in vips:
+            item['auth_pass'] = '%s-%s-pw' % (prefix, item['name'])
+    return {'prefix': prefix, 'ips': ('198.51.100.%d' % base, '198.51.100.%d' % (base + 1), '198.51.100.%d' % client),
+            'vips': vips}
+
+
+def detection_bound(backend, profile, graceful):
+    """Seconds from the master's last advert to the backup's takeover, from the collection's own model.
+
+    keepalived: 3 missed adverts + skew, skew = (256 - priority) / 256 x advert interval; after a graceful stop
+    the master's priority-0 advert leaves the skew alone. ucarp: advbase x deadratio + advskew / 256 (ucarp sends
+    no advert when it stops, so a graceful stop waits as long as a crash).
+    """
+    if backend == 'keepalived':
+        advert = model.PROFILES[profile]['advert_int']
+        skew = (256 - PRIORITIES[1]) / 256.0 * advert
+        return skew if graceful else 3 * advert + skew
+    settings = model.UCARP_PROFILES[profile]
+    return settings['advert_int'] * settings['deadratio'] + model.UCARP_SKEW_STEP / 256.0
+
+
+class Bench:
+    """One cluster and its trials."""
+
+    def __init__(self, backend, profile, tmp_dir, reps):
+        self.backend, self.profile, self.reps = backend, profile, reps
+        number = 2 * BACKENDS.index(backend) + PROFILES.index(profile)
+        self.cluster = lab_cluster.Cluster(backend, tmp_dir, spec=cluster_spec(backend, profile, number),
+                                           name='bench-%s-%s' % (backend, profile),
+                                           settings={'cluster_profile': profile})
+        self.trials = []       # (fault, {vip name: probe result} or None, seconds to one holder or None)
+        self.maintenance = []  # (what, {vip name: probe result} or None, seconds)
+        self.errors = []
+
+    def log(self, text):
+        print('[%s %s] %s' % (self.backend, self.profile, text), flush=True)
+
+    # -- faults -----------------------------------------------------------------------------------------------
+    def inject(self, fault):
+        c = self.cluster
+        if fault == 'stop':
+            c.systemctl(c.node1, 'stop', *c.units)
+        elif fault == 'kill':
+            c.systemctl(c.node1, 'kill', '--signal=SIGKILL', *c.units)
+        elif fault == 'link':
+            c.exec(c.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'down')
+        else:
+            c.exec_podman('stop', '-t', '10', c.node1)
+
+    def restore(self, fault):
+        c = self.cluster
+        if fault == 'container':
+            c.exec_podman('start', c.node1)
+            c.wait_booted(c.node1)
+        elif fault == 'link':
+            c.exec(c.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'up')
+        # A killed daemon is restarted by systemd; starting it here is a no-op then. ucarp exits when its link
+        # goes down and systemd starts it again: start makes that immediate.
+        c.systemctl(c.node1, 'start', *c.units)
+        c.wait(lambda: c.single_holder(c.node1), 60, 'failback to node1', stable=2)
+
+    def trial(self, fault):
+        c = self.cluster
+        c.wait(lambda: c.single_holder(c.node1), 30, 'steady state before the fault', stable=2)
+        c.start_probe(PROBE_SECONDS)
+        start = time.time()
+        self.inject(fault)
+        settled = None
+        try:
+            c.wait(lambda: c.single_holder(c.node2), FAILOVER_LIMIT, 'failover to node2')
+            settled = time.time() - start
+        finally:
+            probe = c.probe_result()
+            self.trials.append((fault, probe, settled))
+            self.restore(fault)
+
+    # -- planned maintenance ------------------------------------------------------------------------------------
+    def planned(self, what, steps, seconds):
+        c = self.cluster
+        c.wait(lambda: c.single_holder(c.node1), 30, 'steady state before %s' % what, stable=2)
+        c.start_probe(seconds)
+        start = time.time()
+        probe = None
+        try:
+            steps()
+        finally:
+            took = time.time() - start
+            c.exec(c.client, 'pkill', '-INT', '-f', 'hanet-vip-probe', check=False)
+            probe = c.probe_result(timeout=seconds + 10)
+            self.maintenance.append((what, probe, took))
+
+    def drain_undrain(self):
+        c = self.cluster
+        for action in ('drain', 'undrain'):
+            c.playbook('-e', 'maintenance_member=%s' % c.node1, '-e', 'maintenance_action=%s' % action,
+                       name='maintenance.yml')
+
+    def rolling_restart(self):
+        self.cluster.playbook(name='rolling_restart.yml')
+
+    # -- the whole run ----------------------------------------------------------------------------------------
+    def run(self):
+        try:
+            self.log('lab and deploy')
+            self.cluster.up()
+            for rep in range(self.reps):
+                for fault, dummy in FAULTS:
+                    self.log('rep %d/%d: %s' % (rep + 1, self.reps, fault))
+                    try:
+                        self.trial(fault)
+                    except AssertionError as exc:
+                        self.errors.append('%s, rep %d: %s' % (fault, rep + 1, exc))
+                        self.log('FAILED: %s' % exc)
+            self.log('planned maintenance')
+            self.planned('drain, then undrain (playbooks/maintenance.yml)', self.drain_undrain, 120)
+            self.planned('rolling restart (playbooks/rolling_restart.yml)', self.rolling_restart, 150)
+        except Exception as exc:  # pylint: disable=broad-except
+            self.errors.append('aborted: %s' % exc)
+            self.log('ABORTED: %s' % traceback.format_exc())
+        finally:
+            self.cluster.down()
+
+
+def fmt_ms(values):
+    return '-' if not values else '%d / %d' % (statistics.median(values), max(values))
+
+
+def cell(bench, fault, vip):
+    """Outage ms and probes lost of one VIP over the successful trials of one fault."""
+    rows = [(probe[vip]['outage_ms'], probe[vip]['lost']) for f, probe, settled in bench.trials
+            if f == fault and probe is not None and settled is not None]
+    failed = len([1 for f, probe, settled in bench.trials if f == fault and settled is None])
+    return [r[0] for r in rows], [r[1] for r in rows], failed
+
+
+def ratio(fast, default):
+    if not fast or not default:
+        return '-'
+    if statistics.median(default) == 0:
+        return '-' if statistics.median(fast) else '1.00'
+    return '%.2f' % (statistics.median(fast) / statistics.median(default))
+
+
+def report(benches, reps, seconds):
+    by_key = dict(((b.backend, b.profile), b) for b in benches)
+    lines = [
+        '# Failover benchmark', '',
+        '<!-- Written by bench/failover.py (make bench). Do not edit; rerun the bench. -->', '',
+        'Generated %s by `make bench` in %d s. Four clusters side by side in the container lab (keepalived and '
+        'ucarp, each with the `default` and the `fast` profile), each with two members (priorities %d and %d), a '
+        'client, one vmac and one garp IPv4 VIP. Per fault and repetition the master is faulted while the client '
+        'sends an ICMP echo to each VIP every %d ms. **Outage** is the longest time the client got no reply; '
+        '**lost** counts the unanswered probes. %d repetitions per cell; each cell shows median / max.'
+        % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, PRIORITIES[0], PRIORITIES[1],
+           INTERVAL_MS, reps), '',
+        'Profiles: keepalived `default` = VRRPv2, advert_int 1 s; `fast` = VRRPv3, advert_int 0.1 s. ucarp '
+        '`default` = advbase 1 s, deadratio 3; `fast` = advbase 1 s, deadratio 2 (ucarp cannot advertise faster '
+        'than once a second). Both profiles use the same GARP settings and ARP sysctls (arp_notify on).', '',
+        'Theoretical detection bound (the backup takes over this long after the master\'s last advert):', '']
+    for backend in BACKENDS:
+        for profile in PROFILES:
+            lines.append('- %s `%s`: crash %.3f s, graceful stop %.3f s' % (
+                backend, profile, detection_bound(backend, profile, False), detection_bound(backend, profile, True)))
+    lines += ['', '| backend | VIP mode | fault | default outage ms | fast outage ms | ratio fast/default | '
+              'default lost | fast lost | fast bound ms |', '|---|---|---|---|---|---|---|---|---|']
+    for backend in BACKENDS:
+        for mode in MODES:
+            vip = 'web' if mode == 'vmac' else 'api'
+            for fault, label in FAULTS:
+                cells = {}
+                notes = []
+                for profile in PROFILES:
+                    bench = by_key.get((backend, profile))
+                    outage, lost, failed = cell(bench, fault, vip) if bench else ([], [], 0)
+                    cells[profile] = (outage, lost)
+                    if failed:
+                        notes.append('%s: %d failed' % (profile, failed))
+                bound = detection_bound(backend, 'fast', fault in ('stop', 'container') and backend == 'keepalived')
+                lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %d |' % (
+                    backend, mode, label + (' (%s)' % ', '.join(notes) if notes else ''),
+                    fmt_ms(cells['default'][0]), fmt_ms(cells['fast'][0]), ratio(cells['fast'][0], cells['default'][0]),
+                    fmt_ms(cells['default'][1]), fmt_ms(cells['fast'][1]), round(bound * 1000)))
+    lines += ['', '## Planned maintenance', '',
+              'Once per cluster, under the same probe: the whole drain + undrain of the master, and a rolling '
+              'restart of both members. Probes lost and the longest outage, vmac VIP / garp VIP.', '',
+              '| backend | profile | operation | took s | lost vmac / garp | outage ms vmac / garp |',
+              '|---|---|---|---|---|---|']
+    for bench in benches:
+        for what, probe, took in bench.maintenance:
+            lines.append('| %s | %s | %s | %.0f | %d / %d | %d / %d |' % (
+                bench.backend, bench.profile, what, took, probe['web']['lost'], probe['api']['lost'],
+                probe['web']['outage_ms'], probe['api']['outage_ms']))
+    errors = [(b, e) for b in benches for e in b.errors]
+    if errors:
+        lines += ['', '## Failed trials', ''] + ['- %s %s: %s' % (b.backend, b.profile, e) for b, e in errors]
+    return '\n'.join(lines) + '\n'
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
+    parser.add_argument('--reps', type=int, default=5, help='repetitions per cell (at least 5 for the results file)')
+    parser.add_argument('--output', default=os.path.join(HERE, 'results', 'failover.md'))
+    parser.add_argument('--only', choices=BACKENDS, help='one backend only (for development)')
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit('bench/failover.py drives podman and must run as root')
+    start = time.time()
+    tmp = tempfile.mkdtemp(prefix='hanet-bench-')
+    benches = [Bench(backend, profile, os.path.join(tmp, '%s-%s' % (backend, profile)), args.reps)
+               for backend in BACKENDS for profile in PROFILES if not args.only or backend == args.only]
+    for bench in benches:
+        os.mkdir(bench.cluster.tmp)
+    threads = [threading.Thread(target=bench.run) for bench in benches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    text = report(benches, args.reps, time.time() - start)
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, 'w') as handle:
+        handle.write(text)
+    print(text)
+    failed = [e for b in benches for e in b.errors]
+    if failed:
+        sys.exit('%d trial(s) failed; see %s' % (len(failed), args.output))
+
+
+if __name__ == '__main__':
+    main()
