@@ -15,7 +15,8 @@ the client's neighbour table has, which is exactly what moves on a failover; any
 unreachable at least that long.
 
 Afterwards each cluster runs the planned maintenance once (playbooks/maintenance.yml drain + undrain, and
-playbooks/rolling_restart.yml) under the same probe. Writes bench/results/failover.md.
+playbooks/rolling_restart.yml) under the same probe. Writes bench/results/failover.md, and every trial's
+figures to bench/results/failover.json.
 
 Usage: bench/failover.py [--reps N] [--output FILE]   (as root, from the repository; see ``make bench``)
 """
@@ -25,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -82,13 +84,15 @@ def detection_bound(backend, profile, graceful):
     """Seconds from the master's last advert to the backup's takeover, from the collection's own model.
 
     keepalived: 3 missed adverts + skew, skew = (256 - priority) / 256 x advert interval; after a graceful stop
-    the master's priority-0 advert leaves the skew alone. ucarp: advbase x deadratio + advskew / 256 (ucarp sends
-    no advert when it stops, so a graceful stop waits as long as a crash).
+    the master's priority-0 advert leaves the skew alone. ucarp: advbase x deadratio + advskew / 256; after a
+    graceful stop the unit's resignation (advbase 255) makes the backup take over on receipt: 0.
     """
     if backend == 'keepalived':
         advert = model.PROFILES[profile]['advert_int']
         skew = (256 - PRIORITIES[1]) / 256.0 * advert
         return skew if graceful else 3 * advert + skew
+    if graceful:
+        return 0.0
     settings = model.UCARP_PROFILES[profile]
     return settings['advert_int'] * settings['deadratio'] + model.UCARP_SKEW_STEP / 256.0
 
@@ -233,8 +237,17 @@ def report(benches, reps, seconds):
         'Theoretical detection bound (the backup takes over this long after the master\'s last advert):', '']
     for backend in BACKENDS:
         for profile in PROFILES:
-            lines.append('- %s `%s`: crash %.3f s, graceful stop %.3f s' % (
-                backend, profile, detection_bound(backend, profile, False), detection_bound(backend, profile, True)))
+            lines.append('- %s `%s`: crash %.3f s, graceful stop %.3f s%s' % (
+                backend, profile, detection_bound(backend, profile, False), detection_bound(backend, profile, True),
+                ' (priority-0 advert: the skew only)' if backend == 'keepalived' else
+                ' (the unit resigns for ucarp: at once)'))
+    lines += ['', 'Graceful bounds apply to the graceful stop and the container stop (systemd stops the daemon); '
+              'the crash bound to SIGKILL and link down. The outage adds what happens after detection: the new '
+              'master\'s scripts and announcements, and for ucarp up to one advbase more, as ucarp checks its '
+              'timers only when its poll wakes (once per advbase). In the lab a killed daemon\'s VIP stays until '
+              'systemd notices the processes are gone (capped at 3 s there, immediate on a real host), so the old '
+              'master keeps answering meanwhile: the lab\'s SIGKILL rows are lower than a real host\'s, where '
+              'keepalived loses the crash bound and ucarp (which resigns after a crash) about its graceful figure.']
     lines += ['', '| backend | VIP mode | fault | default outage ms | fast outage ms | ratio fast/default | '
               'default lost | fast lost | fast bound ms |', '|---|---|---|---|---|---|---|---|---|']
     for backend in BACKENDS:
@@ -249,7 +262,7 @@ def report(benches, reps, seconds):
                     cells[profile] = (outage, lost)
                     if failed:
                         notes.append('%s: %d failed' % (profile, failed))
-                bound = detection_bound(backend, 'fast', fault in ('stop', 'container') and backend == 'keepalived')
+                bound = detection_bound(backend, 'fast', fault in ('stop', 'container'))
                 lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %d |' % (
                     backend, mode, label + (' (%s)' % ', '.join(notes) if notes else ''),
                     fmt_ms(cells['default'][0]), fmt_ms(cells['fast'][0]), ratio(cells['fast'][0], cells['default'][0]),
@@ -293,6 +306,12 @@ def main():
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, 'w') as handle:
         handle.write(text)
+    # Every trial's probe results next to the table, for anyone who wants other statistics.
+    with open(os.path.splitext(args.output)[0] + '.json', 'w') as handle:
+        json.dump([{'backend': b.backend, 'profile': b.profile, 'errors': b.errors,
+                    'trials': [{'fault': f, 'probe': p, 'one_holder_after_s': t} for f, p, t in b.trials],
+                    'maintenance': [{'operation': w, 'probe': p, 'took_s': t} for w, p, t in b.maintenance]}
+                   for b in benches], handle, indent=1, sort_keys=True)
     print(text)
     failed = [e for b in benches for e in b.errors]
     if failed:
