@@ -16,7 +16,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 help:
 	@echo "make demo   build the container lab, deploy a keepalived cluster, prove failover, print the report"
 	@echo "make test   the whole test suite (unit, integration, sanity, lint, docs, packaging, molecule)"
-	@echo "make bench  failover outage and module cost benchmarks; writes bench/results/*.md (about 20 minutes)"
+	@echo "make bench  failover outage and module cost benchmarks; writes bench/results/*.md (about 25 minutes)"
 	@echo "make docs   regenerate docs/reference, the diagram, the guide's examples and CHANGELOG.rst"
 
 setup:

@@ -245,6 +245,12 @@ def test_resign_sends_an_authenticated_last_advertisement_only_from_the_holder(l
         message = struct.pack('!BBB', 2, 1, 51) + socket.inet_aton(VIP) + bytes.fromhex(advert['counter'])
         assert advert['md'] == hmac.new(b's3cret-pw', message, hashlib.sha1).hexdigest()
     assert script.vip_on('eth0' if mac_mode == 'garp' else 'ucarp.51') != [], 'resign alone must not drop the VIP'
+    # systemd's ExecStopPost after that stop: the VIP goes, and no second resignation (with three members it
+    # would make the other backups contend again).
+    collected = lab.capture(2)
+    assert script.run('down', by_ucarp=False).returncode == 0
+    assert carp_frames(collected) == []
+    assert script.vip_on('eth0' if mac_mode == 'garp' else 'ucarp.51') == []
 
 
 def test_down_after_ucarp_died_resigns_but_ucarps_own_down_does_not(lab, script):
@@ -278,3 +284,15 @@ def test_announce_repeats_the_gratuitous_arp_only_where_the_vip_is_held(lab, scr
     frames = [f for f in collected() if f['kind'] == 'arp']
     assert frames and all(f['sha'] == VMAC and f['spa'] == VIP for f in frames), frames
     assert lab.neighbour(VIP)[0] == VMAC
+
+
+def test_the_end_of_a_handover_does_not_resign(lab, script):
+    """ucarp-vip release (the drain's last step) runs when the successor already holds the VIP: no advert."""
+    script.configure('garp', UCARP_SRCIP='198.51.100.2', UCARP_VHID='51')
+    script.password('s3cret-pw')
+    assert script.run('up').returncode == 0
+    (script.run_dir / ('handover-%s' % script.instance)).write_text('')
+    collected = lab.capture(2)
+    assert script.run('release').returncode == 0
+    assert carp_frames(collected) == []
+    assert script.vip_on('eth0') == []
