@@ -106,35 +106,21 @@ class Bench:
         self.cluster = lab_cluster.Cluster(backend, tmp_dir, spec=cluster_spec(backend, profile, number),
                                            name='bench-%s-%s' % (backend, profile),
                                            settings={'cluster_profile': profile})
-        self.trials = []       # (fault, {vip name: probe result} or None, seconds to one holder or None)
-        self.maintenance = []  # (what, {vip name: probe result} or None, seconds)
+        self.trials = []       # (fault, {vip name: probe result}, seconds to one holder or None if it failed)
+        self.maintenance = []  # (what, {vip name: probe result}, seconds)
         self.errors = []
 
     def log(self, text):
         print('[%s %s] %s' % (self.backend, self.profile, text), flush=True)
 
-    # -- faults -----------------------------------------------------------------------------------------------
-    def inject(self, fault):
-        c = self.cluster
-        if fault == 'stop':
-            c.systemctl(c.node1, 'stop', *c.units)
-        elif fault == 'kill':
-            c.systemctl(c.node1, 'kill', '--signal=SIGKILL', *c.units)
-        elif fault == 'link':
-            c.exec(c.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'down')
-        else:
-            c.exec_podman('stop', '-t', '10', c.node1)
-
+    # -- faults (lab_cluster.Cluster.fault/undo, as in the fault suite) ---------------------------------------
     def restore(self, fault):
         c = self.cluster
-        if fault == 'container':
-            c.exec_podman('start', c.node1)
-            c.wait_booted(c.node1)
-        elif fault == 'link':
-            c.exec(c.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'up')
-        # A killed daemon is restarted by systemd; starting it here is a no-op then. ucarp exits when its link
-        # goes down and systemd starts it again: start makes that immediate.
-        c.systemctl(c.node1, 'start', *c.units)
+        c.undo(fault)
+        if fault == 'link':
+            # ucarp exits when its link goes down and systemd starts it again after ucarp_restart_sec; starting
+            # it here makes that immediate (a no-op for keepalived, which stays up).
+            c.systemctl(c.node1, 'start', *c.units)
         c.wait(lambda: c.single_holder(c.node1), 60, 'failback to node1', stable=2)
 
     def trial(self, fault):
@@ -142,7 +128,7 @@ class Bench:
         c.wait(lambda: c.single_holder(c.node1), 30, 'steady state before the fault', stable=2)
         c.start_probe(PROBE_SECONDS)
         start = time.time()
-        self.inject(fault)
+        c.fault(fault)
         settled = None
         try:
             c.wait(lambda: c.single_holder(c.node2), FAILOVER_LIMIT, 'failover to node2')
@@ -158,7 +144,6 @@ class Bench:
         c.wait(lambda: c.single_holder(c.node1), 30, 'steady state before %s' % what, stable=2)
         c.start_probe(seconds)
         start = time.time()
-        probe = None
         try:
             steps()
         finally:
@@ -206,7 +191,7 @@ def fmt_ms(values):
 def cell(bench, fault, vip):
     """Outage ms and probes lost of one VIP over the successful trials of one fault."""
     rows = [(probe[vip]['outage_ms'], probe[vip]['lost']) for f, probe, settled in bench.trials
-            if f == fault and probe is not None and settled is not None]
+            if f == fault and settled is not None]
     failed = len([1 for f, probe, settled in bench.trials if f == fault and settled is None])
     return [r[0] for r in rows], [r[1] for r in rows], failed
 

@@ -23,9 +23,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import argparse
+import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +33,10 @@ import time
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, 'tests', 'faults'))
+
+import lab_cluster  # noqa: E402  pylint: disable=wrong-import-position
+
 VENV_BIN = os.path.dirname(sys.executable)
 NETNS = 'hanet-bench-%s'  # % approach
 PARENT = 'bench0'
@@ -104,12 +108,7 @@ print('%s %f %f' % (getattr(pyroute2, '__version__', '?'), strict, plain))
 
 
 def sh(*args, **kwargs):
-    check = kwargs.pop('check', True)
-    proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          check=False, **kwargs)
-    if proc.returncode and check:
-        raise RuntimeError('%s: %s%s' % (' '.join(args), proc.stdout[-1500:], proc.stderr[-1500:]))
-    return proc
+    return lab_cluster.run(list(args), **kwargs)
 
 
 def addresses(n):
@@ -148,9 +147,10 @@ def play(tmp, approach, n):
     path = os.path.join(tmp, '%s-%d.yml' % (approach, n))
     with open(path, 'w') as handle:
         handle.write(PLAYBOOKS[approach] % {'parent': PARENT, 'n': n})
-    extra = os.path.join(tmp, 'addresses-%d.json' % n)
+    # One file per approach: (a) and (c) run at the same time.
+    extra = os.path.join(tmp, '%s-addresses-%d.json' % (approach, n))
     with open(extra, 'w') as handle:
-        handle.write('{"addresses": %s}' % str(addresses(n)).replace("'", '"'))
+        json.dump({'addresses': addresses(n)}, handle)
     env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get('PATH', ''), ANSIBLE_NOCOLOR='1',
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'), ANSIBLE_PIPELINING='true',
                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')

@@ -238,6 +238,31 @@ class Cluster:
                 return name.strip().split('@')[0]
         raise AssertionError('no host side of %s eth0' % host)
 
+    def fault(self, kind):
+        """Fault the master (node1): 'stop' or 'kill' its daemon, take its 'link' down, or stop its 'container'."""
+        if kind == 'stop':
+            self.systemctl(self.node1, 'stop', *self.units)
+        elif kind == 'kill':
+            self.systemctl(self.node1, 'kill', '--signal=SIGKILL', *self.units)
+        elif kind == 'link':
+            self.exec(self.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'down')
+        elif kind == 'container':
+            self.exec_podman('stop', '-t', '10', self.node1)
+        else:
+            raise ValueError('unknown fault %r' % kind)
+
+    def undo(self, kind):
+        """Undo fault(kind): start the daemon, raise the link, or start the container and wait for its boot."""
+        if kind in ('stop', 'kill'):
+            self.systemctl(self.node1, 'start', *self.units)
+        elif kind == 'link':
+            self.exec(self.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'up')
+        elif kind == 'container':
+            self.exec_podman('start', self.node1)
+            self.wait_booted(self.node1)
+        else:
+            raise ValueError('unknown fault %r' % kind)
+
     def partition(self):
         """Members cannot hear each other; the client still reaches both (a bridge filter on the host)."""
         first, second = self.host_veth(self.node1), self.host_veth(self.node2)

@@ -41,14 +41,14 @@ class Row:
         return False
 
 
-def failover_and_back(cluster, fault, inject, restore, back_bound=RECOVER_BOUND):
+def failover_and_back(cluster, fault, kind, back_bound=RECOVER_BOUND):
     """Fault node1 while the client probes; node2 must be the one holder within the bound, then node1 again."""
     with Row(cluster, fault, FAILOVER_BOUND) as row:
         cluster.wait(lambda: cluster.single_holder(cluster.node1), RECOVER_BOUND, 'steady state before the fault',
                      stable=2)
         cluster.start_probe(10)
         start = time.time()
-        inject()
+        cluster.fault(kind)
         cluster.wait(lambda: cluster.single_holder(cluster.node2), FAILOVER_BOUND, 'failover to node2')
         row['settled'] = '%.2f' % (time.time() - start)
         view = cluster.client_ok()
@@ -56,27 +56,19 @@ def failover_and_back(cluster, fault, inject, restore, back_bound=RECOVER_BOUND)
         probe = cluster.probe_result()
         row['lost'], row['outage'] = lost(probe), outage(probe)
         assert row['mac'] and row['reach'], view
-        restore()
+        cluster.undo(kind)
         cluster.wait(lambda: cluster.single_holder(cluster.node1), back_bound, 'failback to node1')
         view = cluster.client_ok()
         assert client_summary(view) == (True, True), view
 
 
 def test_sigkill_of_the_master_daemon(cluster):
-    def inject():
-        cluster.systemctl(cluster.node1, 'kill', '--signal=SIGKILL', *cluster.units)
-
-    def restore():
-        cluster.systemctl(cluster.node1, 'start', *cluster.units)
-
-    failover_and_back(cluster, 'SIGKILL of the daemon', inject, restore)
+    failover_and_back(cluster, 'SIGKILL of the daemon', 'kill')
 
 
 def test_graceful_stop_of_the_master_daemon(cluster):
     since = cluster.exec(cluster.node2, 'date', '+@%s').stdout.strip()
-    failover_and_back(cluster, 'graceful stop of the daemon',
-                      lambda: cluster.systemctl(cluster.node1, 'stop', *cluster.units),
-                      lambda: cluster.systemctl(cluster.node1, 'start', *cluster.units))
+    failover_and_back(cluster, 'graceful stop of the daemon', 'stop')
     if cluster.backend == 'ucarp':
         # ucarp leaves without a word; the unit's ExecStop resigns for it, and the backup takes over on that
         # advertisement ("Putting MASTER down"), not when its timer runs out (which logs no such line).
@@ -85,20 +77,12 @@ def test_graceful_stop_of_the_master_daemon(cluster):
 
 
 def test_master_container_stopped_and_started(cluster):
-    def restore():
-        cluster.exec_podman('start', cluster.node1)
-        cluster.wait_booted(cluster.node1)
-
-    failover_and_back(cluster, 'master container stopped, started', lambda: cluster.exec_podman(
-        'stop', '-t', '10', cluster.node1), restore, back_bound=BOOT_BOUND)
+    failover_and_back(cluster, 'master container stopped, started', 'container', back_bound=BOOT_BOUND)
 
 
 def test_master_link_down_and_up(cluster):
-    failover_and_back(cluster, 'master link down, up',
-                      lambda: cluster.exec(cluster.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'down'),
-                      lambda: cluster.exec(cluster.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'up'),
-                      # ucarp exits when its link goes down; systemd starts it again after ucarp_restart_sec.
-                      back_bound=BOOT_BOUND)
+    # ucarp exits when its link goes down; systemd starts it again after ucarp_restart_sec.
+    failover_and_back(cluster, 'master link down, up', 'link', back_bound=BOOT_BOUND)
 
 
 def test_partition_between_the_members_and_heal(cluster):
