@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Cluster model filters used by the cluster role: cluster_preflight, keepalived_instances, ucarp_instances, vip_expectations,
-vip_holders."""
+"""Cluster model filters used by the cluster role: cluster_preflight, keepalived_instances, links_from_facts,
+ucarp_instances, vip_expectations, vip_holders."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -25,6 +25,10 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
                                           maintenance_track)
     except model.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.keepalived_instances: %s' % exc)
+
+
+def links_from_facts(facts):
+    return model.links_from_facts(dict(facts))
 
 
 def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
@@ -52,6 +56,7 @@ class FilterModule(object):
         return {
             'cluster_preflight': cluster_preflight,
             'keepalived_instances': keepalived_instances,
+            'links_from_facts': links_from_facts,
             'ucarp_instances': ucarp_instances,
             'vip_expectations': vip_expectations,
             'vip_holders': vip_holders,

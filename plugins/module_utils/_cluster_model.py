@@ -461,6 +461,26 @@ def expected_macs(members, cluster_name='hanet', profile='default', backend='kee
     return result
 
 
+def links_from_facts(facts):
+    """Links in failover_info's shape (name, mac, mtu, addresses) from Ansible's network facts.
+
+    Only for check mode on a host where pyroute2 is not installed yet, so that the preflight's per-host checks
+    and the unicast source addresses still see the host's interfaces and addresses. ``facts`` is
+    ``ansible_facts`` after ``setup`` with the network subset.
+    """
+    links = []
+    for name in sorted(facts.get('interfaces') or []):
+        entry = facts.get(name.replace('-', '_').replace('.', '_')) or facts.get(name) or {}
+        addresses = []
+        for v4 in ([entry['ipv4']] if entry.get('ipv4') else []) + list(entry.get('ipv4_secondaries') or []):
+            addresses.append({'family': 4, 'address': v4['address'], 'prefixlen': int(v4.get('prefix', 32))})
+        for v6 in entry.get('ipv6') or []:
+            addresses.append({'family': 6, 'address': v6['address'], 'prefixlen': int(v6.get('prefix', 128))})
+        links.append({'name': entry.get('device', name), 'mac': entry.get('macaddress'), 'mtu': entry.get('mtu'),
+                      'addresses': addresses})
+    return links
+
+
 def vip_holders(links_by_host, expectations):
     """Who holds each VIP, and the MAC clients should see for it.
 

@@ -270,3 +270,26 @@ def test_two_vmac_vips_cannot_share_a_macvlan_name():
     for member in group:
         member['links'] = links
     assert model.preflight(group) == []
+
+
+def test_links_from_facts_shape_failover_info_links_for_check_mode():
+    facts = {
+        'interfaces': ['lo', 'eth0', 'vrrp.51'],
+        'lo': {'device': 'lo', 'mtu': 65536, 'ipv4': {'address': '127.0.0.1', 'prefix': '8'}},
+        'eth0': {'device': 'eth0', 'macaddress': '02:00:00:00:00:01', 'mtu': 1500,
+                 'ipv4': {'address': '198.51.100.11', 'prefix': '24'},
+                 'ipv4_secondaries': [{'address': '198.51.100.100', 'prefix': '24'}],
+                 'ipv6': [{'address': '2001:db8::11', 'prefix': '64', 'scope': 'global'}]},
+        'vrrp_51': {'device': 'vrrp.51', 'macaddress': '00:00:5e:00:01:33', 'mtu': 1500},
+    }
+    links = {link['name']: link for link in model.links_from_facts(facts)}
+    assert sorted(links) == ['eth0', 'lo', 'vrrp.51']
+    assert links['eth0']['addresses'] == [
+        {'family': 4, 'address': '198.51.100.11', 'prefixlen': 24},
+        {'family': 4, 'address': '198.51.100.100', 'prefixlen': 24},
+        {'family': 6, 'address': '2001:db8::11', 'prefixlen': 64}]
+    assert links['vrrp.51']['mac'] == '00:00:5e:00:01:33' and links['vrrp.51']['addresses'] == []
+    # The model reads them as it reads failover_info's: the unicast source is the host's own address.
+    member = {'name': 'n1', 'links': model.links_from_facts(facts)}
+    vip = {'address': '198.51.100.100/24', 'interface': 'eth0', 'family': 4}
+    assert model.own_address(member, vip) == '198.51.100.11'
