@@ -35,14 +35,15 @@ test-integration: setup
 # copy the files git knows (tracked or new, not ignored) there.
 # Sanity runs --local in a virtualenv of its own (its pinned linters would clash with ansible-lint's).
 # ansible-test bootstraps pip in its per-test venvs with a script from a host CI cannot reach; it takes a
-# cached copy first, and tests/sanity/get_pip_from_pypi.py does that job from PyPI.
+# cached copy first, and tests/sanity/get_pip_from_pypi.py does that job from PyPI (24_2 to 25_3: the pip versions
+# ansible-test 2.19 to 2.21 pin).
 SANITY_ROOT ?= /tmp/hanet-failover-sanity
 SANITY_VENV := $(CURDIR)/.build/sanity-venv
 test-sanity: setup
 	@if [ ! -x $(SANITY_VENV)/bin/ansible-test ]; then \
 	    python3 -m venv $(SANITY_VENV) && \
 	    $(SANITY_VENV)/bin/pip install -q "ansible-core==$$($(BIN)/python -c 'import ansible.release as r; print(r.__version__)')"; fi
-	@cache=$$HOME/.ansible/test/cache; mkdir -p $$cache; for v in 24_2 25_1 25_3; do \
+	@cache=$$HOME/.ansible/test/cache; mkdir -p $$cache; for v in 24_2 25_1 25_2 25_3; do \
 	    [ -e $$cache/get_pip_$$v.py ] || cp tests/sanity/get_pip_from_pypi.py $$cache/get_pip_$$v.py; done
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/ansible_collections/hanet/failover
 	git ls-files -co --exclude-standard -z | rsync -a --ignore-missing-args --from0 --files-from=- ./ $(SANITY_ROOT)/ansible_collections/hanet/failover/

@@ -32,7 +32,12 @@ class CallbackModule(CallbackBase):
         path = os.environ.get('HANET_TEST_RESULTS')
         if not path:
             return
-        record = {'task': result._task.get_name(), 'status': status, 'result': result._result}
+        # ansible-core 2.19 and later give callbacks a public task_name and result; older ones only the private names.
+        if hasattr(result, 'task_name'):
+            task, outcome = result.task_name, result.result
+        else:
+            task, outcome = result._task.get_name(), result._result
+        record = {'task': task, 'status': status, 'result': outcome}
         with open(path, 'a') as handle:
             handle.write(json.dumps(record, default=str) + '\n')
 
