@@ -112,8 +112,13 @@ def resolved_vip(vip, profile='default', backend='keepalived'):
     if vip.get('auth_pass') is not None:
         if version == 3:
             raise ModelError('%s.auth_pass: VRRPv3 has no authentication; remove auth_pass or use version 2' % label)
-        if not 1 <= len(str(vip['auth_pass'])) <= 8:
+        password = str(vip['auth_pass'])
+        if not 1 <= len(password) <= 8:
             raise ModelError('%s.auth_pass: give 1 to 8 characters (keepalived PASS authentication)' % label)
+        # keepalived splits its configuration at white space and starts a comment at # or !; quotes are its own.
+        if any(ch.isspace() or not ch.isprintable() or ch in '#!"\'' for ch in password):
+            raise ModelError('%s.auth_pass: keepalived would not read it as one word; give printable characters '
+                             'without spaces, quotes, # or !' % label)
     out['mac'] = _resolved_mac(vip, out, label)
     return out
 
@@ -377,15 +382,27 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
 
 
 def own_address(member, vip):
-    """The member's own address of the VIP's family in the VIP's subnet on the VIP's interface, or None."""
+    """The member's own address of the VIP's family in the VIP's subnet on the VIP's interface, or None.
+
+    Never one of the cluster's VIPs (the member may hold another VIP of the same subnet right now), so the answer
+    does not depend on who holds what. Of several, the first IPv4 address (the primary) or the last IPv6 one (the
+    kernel lists the newest first).
+    """
     vip_iface = ipaddress.ip_interface(vip['address'])
+    vips = set([str(vip_iface.ip)])
+    for other in member.get('vips') or []:
+        try:
+            vips.add(str(ipaddress.ip_interface(other.get('address')).ip))
+        except (TypeError, ValueError):
+            pass  # the preflight names a malformed address of another VIP itself
+
     link = next((lk for lk in member.get('links') or [] if lk['name'] == vip['interface']), None)
-    for entry in (link or {}).get('addresses', []):
-        if entry['family'] != vip['family'] or entry['address'] == str(vip_iface.ip):
-            continue
-        if ipaddress.ip_address(entry['address']) in vip_iface.network:
-            return entry['address']
-    return None
+    own = [entry['address'] for entry in (link or {}).get('addresses', [])
+           if entry['family'] == vip['family'] and entry['address'] not in vips
+           and ipaddress.ip_address(entry['address']) in vip_iface.network]
+    if not own:
+        return None
+    return own[0] if vip['family'] == 4 else own[-1]
 
 
 def ucarp_instances(member, members, cluster_name='hanet', profile='default'):

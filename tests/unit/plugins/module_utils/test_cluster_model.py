@@ -293,3 +293,29 @@ def test_links_from_facts_shape_failover_info_links_for_check_mode():
     member = {'name': 'n1', 'links': model.links_from_facts(facts)}
     vip = {'address': '198.51.100.100/24', 'interface': 'eth0', 'family': 4}
     assert model.own_address(member, vip) == '198.51.100.11'
+
+
+def test_own_address_is_never_another_vip_whoever_holds_it():
+    # IPv6 lists the newest address first: a VIP this member holds now must not become its unicast source.
+    vips = [{'name': 'a', 'address': '2001:db8::100/64', 'interface': 'eth0'},
+            {'name': 'b', 'address': '2001:db8::101/64', 'interface': 'eth0'},
+            {'name': 'c', 'address': '198.51.100.100/24', 'interface': 'eth0'}]
+    links = [{'name': 'eth0', 'addresses': [
+        {'family': 6, 'address': '2001:db8::101', 'prefixlen': 64},
+        {'family': 6, 'address': '2001:db8::12', 'prefixlen': 64},
+        {'family': 6, 'address': '2001:db8::11', 'prefixlen': 64},
+        {'family': 4, 'address': '198.51.100.100', 'prefixlen': 24},
+        {'family': 4, 'address': '198.51.100.11', 'prefixlen': 24}]}]
+    member = {'name': 'n1', 'vips': vips, 'links': links}
+    assert model.own_address(member, {'address': '2001:db8::100/64', 'interface': 'eth0', 'family': 6}) == '2001:db8::11'
+    assert model.own_address(member, {'address': '198.51.100.100/24', 'interface': 'eth0', 'family': 4}) == '198.51.100.11'
+    only_vips = {'name': 'n1', 'vips': vips, 'links': [{'name': 'eth0', 'addresses': links[0]['addresses'][:1]}]}
+    assert model.own_address(only_vips, {'address': '2001:db8::100/64', 'interface': 'eth0', 'family': 6}) is None
+
+
+@pytest.mark.parametrize('password', ['with sp', 'a#b', 'a!b', 'a"b', "a'b", 'tab\tx'])
+def test_keepalived_auth_pass_must_be_one_word_for_its_parser(password):
+    vip = {'name': 'web', 'address': '198.51.100.10/24', 'interface': 'eth0', 'vrid': 51, 'mac_mode': 'garp',
+           'auth_pass': password}
+    with pytest.raises(model.ModelError, match=r'cluster_vips\[web\]\.auth_pass: keepalived would not read it'):
+        model.resolved_vip(vip, 'default', 'keepalived')
