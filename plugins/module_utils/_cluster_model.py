@@ -115,10 +115,11 @@ def resolved_vip(vip, profile='default', backend='keepalived'):
         password = str(vip['auth_pass'])
         if not 1 <= len(password) <= 8:
             raise ModelError('%s.auth_pass: give 1 to 8 characters (keepalived PASS authentication)' % label)
-        # keepalived splits its configuration at white space and starts a comment at # or !; quotes are its own.
-        if any(ch.isspace() or not ch.isprintable() or ch in '#!"\'' for ch in password):
+        # keepalived splits its configuration at white space and braces, starts a comment at # or !, expands $,
+        # continues a line after \ and keeps quotes for itself.
+        if any(ch.isspace() or not ch.isprintable() or ch in '#!"\'{}$\\' for ch in password):
             raise ModelError('%s.auth_pass: keepalived would not read it as one word; give printable characters '
-                             'without spaces, quotes, # or !' % label)
+                             'without spaces, quotes, braces, #, !, $ or \\' % label)
     out['mac'] = _resolved_mac(vip, out, label)
     return out
 
@@ -385,8 +386,7 @@ def own_address(member, vip):
     """The member's own address of the VIP's family in the VIP's subnet on the VIP's interface, or None.
 
     Never one of the cluster's VIPs (the member may hold another VIP of the same subnet right now), so the answer
-    does not depend on who holds what. Of several, the first IPv4 address (the primary) or the last IPv6 one (the
-    kernel lists the newest first).
+    does not depend on who holds what. Of several, the first the kernel lists (as before).
     """
     vip_iface = ipaddress.ip_interface(vip['address'])
     vips = set([str(vip_iface.ip)])
@@ -400,9 +400,7 @@ def own_address(member, vip):
     own = [entry['address'] for entry in (link or {}).get('addresses', [])
            if entry['family'] == vip['family'] and entry['address'] not in vips
            and ipaddress.ip_address(entry['address']) in vip_iface.network]
-    if not own:
-        return None
-    return own[0] if vip['family'] == 4 else own[-1]
+    return own[0] if own else None
 
 
 def ucarp_instances(member, members, cluster_name='hanet', profile='default'):

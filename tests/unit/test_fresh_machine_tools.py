@@ -7,8 +7,10 @@ A green CI once hid a missing install step: the fault suite called ``nft`` and b
 nftables, so `make test` failed on every fresh machine. This test finds the commands in command position in the
 Makefile, .ci/run, scripts/, tests/, bench/ and the Molecule scenarios, asks dpkg which package provides each one
 that exists here, and fails when that package is neither required by Debian nor in bootstrap's APT_PACKAGES.
-A command that this machine does not have at all cannot be attributed here; a fresh machine would fail on it
-loudly anyway.
+A command this machine does not have at all cannot be attributed to a package. After bootstrap that is exactly
+what a missing install step looks like, so every command of KNOWN_TOOLS (tools a minimal Debian lacks that
+suites like these call) that the repository uses must be present; other unknown words in command position
+cannot be told from shell functions and test data, and are left out.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +31,13 @@ SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
 # Commands the suites run only inside the lab's containers (podman exec / nsenter), where the image or the
 # roles provide them; the host needs none of them.
 IN_CONTAINERS = frozenset(['systemctl', 'journalctl', 'keepalived', 'ucarp', 'apt-get', 'dpkg-query'])
+# Tools a minimal Debian machine lacks and test suites like these call: used anywhere, they must be installed.
+KNOWN_TOOLS = frozenset([
+    'nft', 'iptables', 'tcpdump', 'tshark', 'podman', 'runc', 'debootstrap', 'apt-ftparchive', 'shellcheck', 'rsync',
+    'arping', 'ping', 'ssh', 'sshd', 'sshpass', 'ssh-keygen', 'firewall-cmd', 'crm', 'pcs', 'corosync-cfgtool',
+    'cibadmin', 'stress-ng', 'stress', 'bc', 'jq', 'socat', 'ethtool', 'bridge', 'ip', 'sysctl', 'ps', 'pkill',
+    'make', 'git', 'curl', 'wget', 'hyperfine', 'chrt', 'taskset', 'qemu-system-x86_64', 'keepalived', 'ucarp',
+])
 SHELL_SOURCES = ['Makefile', '.ci/run', 'scripts']
 PYTHON_SOURCES = ['tests', 'bench', 'docs', 'scripts']
 YAML_SOURCES = ['extensions/molecule', 'tests']
@@ -178,6 +187,13 @@ def with_direct_dependencies(packages):
     return result
 
 
+def uninstalled(commands):
+    """The KNOWN_TOOLS the repository calls that no package provides on this machine: {command: files}."""
+    return {command: sorted(set(files)) for command, files in sorted(commands.items())
+            if command in KNOWN_TOOLS and command not in IN_CONTAINERS
+            and shutil.which(command, path=SYSTEM_PATH) is None}
+
+
 def unprovided(commands, packages):
     """The commands whose package is neither required/essential nor in PACKAGES (or one of their direct
     dependencies): {command: (package, files)}."""
@@ -223,6 +239,13 @@ def test_bootstrap_packages_are_read_without_comments():
     assert bootstrap_packages(text) == {'make', 'git', 'nftables'}
 
 
+def test_a_known_tool_that_is_not_installed_is_reported(monkeypatch):
+    # After bootstrap on a fresh machine, a tool bootstrap forgot is simply absent: it must still be named.
+    monkeypatch.setattr(shutil, 'which', lambda command, path=None: None if command == 'nft' else '/usr/bin/' + command)
+    absent = uninstalled({'nft': ['tests/faults/lab_cluster.py'], 'grep': ['Makefile'], 'keepalived': ['x.yml']})
+    assert absent == {'nft': ['tests/faults/lab_cluster.py']}
+
+
 @needs_dpkg
 def test_a_missing_install_step_is_reported():
     # nft is what a fresh machine once lacked: with nftables out of the list, it must be named.
@@ -240,6 +263,9 @@ def test_every_command_comes_from_bootstrap_or_the_required_set():
     commands = repo_commands()
     # The scan must see the commands it exists for, or it proves nothing.
     assert {'nft', 'podman', 'debootstrap', 'rsync'} <= set(commands), sorted(commands)
+    absent = uninstalled(commands)
+    assert not absent, 'these commands are called but not installed (add their packages to APT_PACKAGES in ' \
+        'scripts/bootstrap): %s' % '; '.join('%s (used in %s)' % (c, ', '.join(f)) for c, f in absent.items())
     missing = unprovided(commands, packages)
     assert not missing, 'add these packages to APT_PACKAGES in scripts/bootstrap: %s' % '; '.join(
         '%s from %s (used in %s)' % (command, package, ', '.join(files))

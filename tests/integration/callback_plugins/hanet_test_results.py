@@ -32,8 +32,8 @@ class CallbackModule(CallbackBase):
         path = os.environ.get('HANET_TEST_RESULTS')
         if not path:
             return
-        # ansible-core 2.19 and later give callbacks a public task_name and result; older ones only the private names.
-        if hasattr(result, 'task_name'):
+        # ansible-core 2.19 and later give callbacks a public result (and task_name); older ones only private names.
+        if hasattr(result, 'result'):
             task, outcome = result.task_name, result.result
         else:
             task, outcome = result._task.get_name(), result._result

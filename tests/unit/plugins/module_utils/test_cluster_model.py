@@ -307,13 +307,13 @@ def test_own_address_is_never_another_vip_whoever_holds_it():
         {'family': 4, 'address': '198.51.100.100', 'prefixlen': 24},
         {'family': 4, 'address': '198.51.100.11', 'prefixlen': 24}]}]
     member = {'name': 'n1', 'vips': vips, 'links': links}
-    assert model.own_address(member, {'address': '2001:db8::100/64', 'interface': 'eth0', 'family': 6}) == '2001:db8::11'
+    assert model.own_address(member, {'address': '2001:db8::100/64', 'interface': 'eth0', 'family': 6}) == '2001:db8::12'
     assert model.own_address(member, {'address': '198.51.100.100/24', 'interface': 'eth0', 'family': 4}) == '198.51.100.11'
     only_vips = {'name': 'n1', 'vips': vips, 'links': [{'name': 'eth0', 'addresses': links[0]['addresses'][:1]}]}
     assert model.own_address(only_vips, {'address': '2001:db8::100/64', 'interface': 'eth0', 'family': 6}) is None
 
 
-@pytest.mark.parametrize('password', ['with sp', 'a#b', 'a!b', 'a"b', "a'b", 'tab\tx'])
+@pytest.mark.parametrize('password', ['with sp', 'a#b', 'a!b', 'a"b', "a'b", 'tab\tx', 'a{b', 'a}b', '$x', 'a\\'])
 def test_keepalived_auth_pass_must_be_one_word_for_its_parser(password):
     vip = {'name': 'web', 'address': '198.51.100.10/24', 'interface': 'eth0', 'vrid': 51, 'mac_mode': 'garp',
            'auth_pass': password}
