@@ -150,8 +150,11 @@ def _resolve_ucarp(vip, out, profile, label, iface):
         raise ModelError('%s.auth_pass: ucarp needs a password, the same on every member (it signs the adverts)'
                          % label)
     password = str(password)
-    if len(password) > 64 or any(ch.isspace() or not ch.isprintable() for ch in password):
-        raise ModelError('%s.auth_pass: give 1 to 64 printable characters without spaces' % label)
+    # ucarp 1.5 keeps the password in a 20-byte key with its terminating NUL and exits with "Password too long"
+    # above 19 bytes: the unit would crash-loop while the deploy reported ok.
+    if len(password.encode('utf-8')) > 19 or any(ch.isspace() or not ch.isprintable() for ch in password):
+        raise ModelError('%s.auth_pass: give 1 to 19 bytes of printable characters without spaces (ucarp keeps at '
+                         'most 19)' % label)
     out['auth_pass'] = password
 
 

@@ -46,6 +46,7 @@ KEEPALIVED = [
     ('VRID collision', vip_change('api', vrid=57), '.vrid: VRID 57 is already used'),
     ('sub-second advert on VRRPv2', vip_change('web', advert_int=0.5), 'cluster_vips[web].advert_int'),
     ('VRRPv2 password too long', vip_change('api', auth_pass='nine-char'), 'cluster_vips[api].auth_pass'),
+    ('VRRPv2 password with a space', vip_change('api', auth_pass='a b'), 'cluster_vips[api].auth_pass: keepalived would not'),
     ('unknown profile', extra(cluster_profile='turbo'), 'cluster_profile'),
     ('ucarp while keepalived runs', extra(cluster_backend='ucarp'), 'keepalived is running but cluster_backend is ucarp'),
     # Passes the model, fails `keepalived -t`: the live file must stay.
@@ -54,6 +55,8 @@ KEEPALIVED = [
 UCARP = [
     ('IPv6 VIP', vip_change('api', address='2001:db8::109/64'), 'cluster_vips[api].address: ucarp 1.5 carries IPv4'),
     ('no password', vip_change('web', auth_pass=None), 'cluster_vips[web].auth_pass: ucarp needs a password'),
+    # ucarp 1.5 exits with "Password too long" above 19 bytes; the unit would crash-loop behind an ok deploy.
+    ('password of 20 bytes', vip_change('web', auth_pass='twenty-bytes-secret!'), 'cluster_vips[web].auth_pass: give 1 to 19'),
     ('sub-second advbase', vip_change('web', advert_int=0.5), 'cluster_vips[web].advert_int'),
     ('keepalived-only field', vip_change('web', version=3), 'cluster_vips[web].version applies to keepalived only'),
     ('keepalived while ucarp runs', extra(cluster_backend='keepalived'), 'ucarp is running but cluster_backend is'),

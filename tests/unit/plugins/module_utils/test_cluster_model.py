@@ -133,7 +133,7 @@ def test_vip_holders_reports_split_brain_and_macs():
 
 UCARP_VIPS = [
     {'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51, 'mac_mode': 'vmac',
-     'auth_pass': 'a-longer-ucarp-secret'},
+     'auth_pass': 'ucarp-web-secret'},
     {'name': 'api', 'address': '198.51.100.101/24', 'interface': 'eth0', 'vrid': 52, 'auth_pass': 'other'},
 ]
 
@@ -145,8 +145,10 @@ def test_a_good_ucarp_model_passes():
 @pytest.mark.parametrize('change,message', [
     ({'address': '2001:db8::100/64'}, 'cluster_vips[web].address: ucarp 1.5 carries IPv4 addresses only'),
     ({'auth_pass': None}, 'cluster_vips[web].auth_pass: ucarp needs a password'),
-    ({'auth_pass': 'has space'}, 'cluster_vips[web].auth_pass: give 1 to 64 printable characters without spaces'),
-    ({'auth_pass': 'x' * 65}, 'cluster_vips[web].auth_pass: give 1 to 64 printable characters'),
+    ({'auth_pass': 'has space'}, 'cluster_vips[web].auth_pass: give 1 to 19 bytes of printable characters'),
+    # ucarp exits with "Password too long" above 19 bytes (its 20-byte key keeps the terminating NUL).
+    ({'auth_pass': 'x' * 20}, 'cluster_vips[web].auth_pass: give 1 to 19 bytes of printable characters'),
+    ({'auth_pass': '\u00e9' * 10}, 'cluster_vips[web].auth_pass: give 1 to 19 bytes of printable characters'),
     ({'advert_int': 0.5}, 'cluster_vips[web].advert_int: ucarp advertises in whole seconds from 1 to 255'),
     ({'advert_int': 256}, 'cluster_vips[web].advert_int: ucarp advertises in whole seconds from 1 to 255'),
     ({'deadratio': 0}, 'cluster_vips[web].deadratio: give a whole number from 1 to 255'),
@@ -196,7 +198,7 @@ def test_ucarp_instances_rank_priorities_into_skews():
     # The member's own address, never the VIP it may hold right now.
     assert low[0]['srcip'] == '198.51.100.11' and high[0]['srcip'] == '198.51.100.12'
     web = low[0]
-    assert web['vhid'] == 51 and web['password'] == 'a-longer-ucarp-secret' and web['address'] == '198.51.100.100/24'
+    assert web['vhid'] == 51 and web['password'] == 'ucarp-web-secret' and web['address'] == '198.51.100.100/24'
     assert web['advbase'] == 1 and web['deadratio'] == 3 and web['preempt'] is True
     assert web['mac_mode'] == 'vmac' and web['mac'] == '00:00:5e:00:01:33' and web['vmac_interface'] == 'ucarp.51'
     assert 'mac' not in low[1] and low[1]['mac_mode'] == 'garp'
