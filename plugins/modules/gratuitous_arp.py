@@ -69,8 +69,9 @@ options:
     type: str
   require_held:
     description:
-      - Fail unless every address is assigned to an interface of this host (in this network namespace).
-        Announcing an address that another host holds diverts its traffic here.
+      - Fail unless every address is assigned to O(interface) itself. Announcing an address that another host
+        holds diverts its traffic here; announcing one held on another interface of this host (a loopback, a
+        macvlan) out of O(interface) tells the network to send it where it is not answered.
     type: bool
     default: true
 notes:
@@ -184,12 +185,13 @@ def main():
             if not link['up']:
                 module.fail_json(msg='interface: %s is down; bring it up before announcing' % link['name'])
             if params['require_held']:
-                held = set(ipaddress.ip_address(rec['address']) for rec in netlink.list_addresses(ipr))
+                held = set(ipaddress.ip_address(rec['address']) for rec in netlink.list_addresses(ipr, link['index']))
                 missing = [str(ip) for ip in addresses if ip not in held]
                 if missing:
-                    module.fail_json(msg='addresses: %s not assigned to any interface here; announcing an address '
-                                         'another host holds diverts its traffic. Add it first, or set '
-                                         'require_held=false' % ', '.join(missing))
+                    module.fail_json(msg='addresses: %s not assigned to %s; announcing an address %s does not hold '
+                                         'sends its traffic where it is not answered (or diverts another host\'s). '
+                                         'Add it to %s first, or set require_held=false'
+                                         % (', '.join(missing), link['name'], link['name'], link['name']))
     except netlink.NetlinkFailure as exc:
         module.fail_json(msg=str(exc))
 

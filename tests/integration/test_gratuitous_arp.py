@@ -58,8 +58,19 @@ def test_vmac_source_updates_the_peers_caches_for_ipv4_and_ipv6(lab):
 def test_refuses_an_address_this_host_does_not_hold(lab):
     frames = lab.capture(6)
     run = lab.module('gratuitous_arp', interface='eth0', addresses=['198.51.100.77'], count=1)
-    assert run.failed and 'addresses: 198.51.100.77 not assigned to any interface here' in run.result['msg']
+    assert run.failed and 'addresses: 198.51.100.77 not assigned to eth0' in run.result['msg']
     assert [f for f in frames() if f.get('spa') == '198.51.100.77'] == []
+
+
+def test_refuses_an_address_held_on_another_interface(lab):
+    # Held on lo, announced out of eth0: the peers would send it to eth0, where it is not on the link.
+    lab.ip(lab.ns, 'addr', 'add', VIP + '/32', 'dev', 'lo')
+    frames = lab.capture(6)
+    run = lab.module('gratuitous_arp', interface='eth0', addresses=[VIP], count=1)
+    assert run.failed and 'addresses: %s not assigned to eth0' % VIP in run.result['msg']
+    assert [f for f in frames() if f.get('spa') == VIP] == []
+    run = lab.module('gratuitous_arp', interface='eth0', addresses=[VIP], count=1, require_held=False)
+    assert not run.failed and run.result['sent'] == 1
 
 
 def test_check_mode_sends_nothing(lab):
