@@ -290,7 +290,8 @@ def main():
                 if other is not exact:
                     module.warn('%s/%d is also on %s with another prefix length; it was left alone'
                                 % (other['address'], other['prefixlen'], interface))
-            if exact is not None and exact['dadfailed']:
+            # Removing it is fine (and what the user should do); keeping it present is not.
+            if exact is not None and exact['dadfailed'] and params['state'] == 'present':
                 module.fail_json(msg='address: %s is on %s but failed duplicate address detection: another host '
                                      'on the link uses it' % (iface, interface))
             tracker = ChangeTracker(describe(exact, interface))

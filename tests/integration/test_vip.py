@@ -106,3 +106,18 @@ def test_duplicate_ipv6_address_fails_and_is_undone(lab):
     assert run.failed, (run.result, lab.ip_json(lab.peer, 'addr'), lab.ip_json(lab.ns, 'addr'))
     assert 'duplicate address detection failed for 2001:db8::1 on eth0' in run.result['msg']
     assert addr(lab, '2001:db8::1/64') is None, 'the failed address was left on the interface'
+
+
+def test_a_dadfailed_address_can_be_removed(lab):
+    # Left behind by hand (the module itself undoes its own failed add): present refuses it, absent removes it.
+    lab.settle()
+    lab.ip(lab.ns, 'addr', 'add', '2001:db8::1/64', 'dev', 'eth0')
+    deadline = time.time() + 10
+    while time.time() < deadline and not (addr(lab, '2001:db8::1/64') or {}).get('dadfailed'):
+        time.sleep(0.2)
+    assert addr(lab, '2001:db8::1/64').get('dadfailed'), addr(lab, '2001:db8::1/64')
+    run = lab.module('vip', address='2001:db8::1/64', interface='eth0')
+    assert run.failed and 'failed duplicate address detection' in run.result['msg']
+    run = lab.module('vip', address='2001:db8::1/64', interface='eth0', state='absent')
+    assert not run.failed and run.changed == 1, run.output
+    assert addr(lab, '2001:db8::1/64') is None
