@@ -3,7 +3,8 @@
 """The fault suite's lab cluster: a real cluster per backend in the container lab, faulted in turn.
 
 Each backend gets two members and a client (scripts/lab, systemd, internal network 198.51.100.0/24),
-deployed with playbooks/cluster.yml exactly as users deploy it: one vmac VIP and one garp VIP. The
+one member on Debian 12 and one on Debian 13 (the master's release differs between the backends, so each
+release is faulted as a master once and takes over as a backup once), deployed with playbooks/cluster.yml exactly as users deploy it: one vmac VIP and one garp VIP. The
 tests fault the master, watch who holds each VIP, what the client's neighbour table says and how long
 the client's probes went unanswered, and write tests/faults/RESULTS.md at the end of the run.
 """
@@ -30,6 +31,8 @@ VENV_BIN = os.path.dirname(sys.executable)
 BACKENDS = {
     'keepalived': {
         'prefix': 'fk', 'ips': ('198.51.100.71', '198.51.100.72', '198.51.100.79'),
+        # node1 (the master), node2, client: the Debian release of each (scripts/lab's suites).
+        'suites': ('trixie', 'bookworm', 'trixie'),
         'vips': [
             {'name': 'web', 'address': '198.51.100.106/24', 'interface': 'eth0', 'vrid': 57, 'mac_mode': 'vmac'},
             {'name': 'api', 'address': '198.51.100.107/24', 'interface': 'eth0', 'vrid': 58, 'mac_mode': 'garp',
@@ -38,6 +41,7 @@ BACKENDS = {
     },
     'ucarp': {
         'prefix': 'fu', 'ips': ('198.51.100.81', '198.51.100.82', '198.51.100.89'),
+        'suites': ('bookworm', 'trixie', 'bookworm'),
         'vips': [
             {'name': 'web', 'address': '198.51.100.108/24', 'interface': 'eth0', 'vrid': 59, 'mac_mode': 'vmac',
              'auth_pass': 'fu-web-s3cret'},
@@ -55,6 +59,14 @@ RECOVER_BOUND = 8
 BOOT_BOUND = 30
 
 ROWS = []
+
+
+def lab_ssh_vars():
+    """Inventory variables that reach lab members over SSH as the lab's user, with sudo (scripts/lab ssh-vars)."""
+    lab = dict(line.split('=', 1) for line in run([LAB, 'ssh-vars']).stdout.splitlines())
+    return {'ansible_connection': 'ansible.builtin.ssh', 'ansible_user': lab['LAB_SSH_USER'],
+            'ansible_ssh_private_key_file': lab['LAB_SSH_KEY'], 'ansible_become_method': 'ansible.builtin.sudo',
+            'ansible_ssh_common_args': '-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes' % lab['LAB_KNOWN_HOSTS']}
 
 
 def run(args, check=True, **kwargs):
@@ -78,6 +90,7 @@ class Cluster:
         self.node1, self.node2, self.client = ('%s-%s' % (spec['prefix'], n) for n in ('node1', 'node2', 'client'))
         self.members = [self.node1, self.node2]
         self.ips = dict(zip((self.node1, self.node2, self.client), spec['ips']))
+        self.suites = dict(zip((self.node1, self.node2, self.client), spec.get('suites', ('bookworm',) * 3)))
         self.vips = spec['vips']
         self.units = ['keepalived'] if backend == 'keepalived' else ['ucarp@%s' % v['name'] for v in self.vips]
         self.inventory = os.path.join(tmp_dir, 'inventory.yml')
@@ -86,19 +99,22 @@ class Cluster:
 
     # -- set-up ---------------------------------------------------------------------------------------------
     def up(self):
-        run([LAB, 'up'] + ['%s=%s' % item for item in self.ips.items()])
+        run([LAB, 'up'] + ['%s=%s@%s' % (host, ip, self.suites[host]) for host, ip in self.ips.items()])
         cluster_vars = {'cluster_name': self.name, 'cluster_backend': self.backend, 'cluster_vips': self.vips,
                         'keepalived_restart_sec': 10, 'ucarp_restart_sec': 10}
         cluster_vars.update(self.settings)
         inventory = {'all': {
-            'vars': {'ansible_connection': 'containers.podman.podman', 'ansible_python_interpreter': '/usr/bin/python3',
-                     'ansible_become_method': 'su'},
+            'vars': dict(lab_ssh_vars(), ansible_python_interpreter='/usr/bin/python3'),
             'children': {
                 'failover_members': {
                     # Restart a killed daemon after 10 s, so the failover is seen before the old master returns.
                     'vars': cluster_vars,
                     'hosts': {self.node1: {'cluster_priority': 150}, self.node2: {'cluster_priority': 100}}},
                 'failover_clients': {'hosts': {self.client: {}}}}}}
+        # Over SSH on the lab network, as the lab's unprivileged user with sudo (as real inventories connect).
+        for group in inventory['all']['children'].values():
+            for host in group['hosts']:
+                group['hosts'][host]['ansible_host'] = self.ips[host]
         with open(self.inventory, 'w') as handle:
             yaml.safe_dump(inventory, handle)
         self.deploy()
@@ -291,7 +307,8 @@ def write_results():
     lines = ['# Fault suite results', '',
              '<!-- Written by tests/faults (make test-faults). Do not edit; rerun the suite. -->', '',
              'Generated %s by `make test-faults`: two members (priorities 150 and 100) and a client in the container '
-             'lab, one vmac and one garp IPv4 VIP per backend, default profile (adverts every second). The client '
+             'lab, the master on Debian 13 and the backup on Debian 12 for keepalived, the other way round for ucarp, '
+             'one vmac and one garp IPv4 VIP per backend, default profile (adverts every second). The client '
              'probes every VIP every 10 ms during a fault.' % time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
              '', 'Bounds: failover within %.1f s (3 missed adverts + skew + 2 s), recovery after a heal or restart '
              'within %d s, a stopped member back within %d s.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND), '',
