@@ -75,3 +75,18 @@ def test_bad_input_fails_naming_the_field_and_changes_nothing(lab_one, tmp_path,
     message = run.result.get('msg', '')
     assert message.startswith(field) or ('%s:' % field) in message or ("'%s'" % field) in message, message
     assert state(lab_one, sysctl_file) == before, 'a refused %s changed the host' % module
+
+
+@pytest.mark.parametrize('vmac_name', ['name', 'group', 'netlink_notify_msg'])
+def test_keepalived_role_refuses_a_vmac_name_keepalived_reads_as_a_keyword(lab_one, vmac_name):
+    # Check mode: should the refusal ever go, the role still changes nothing on the machine running the test.
+    before = lab_one.snapshot()
+    instance = {'name': 'web', 'interface': 'eth0', 'virtual_router_id': 57, 'priority': 150,
+                'virtual_ipaddresses': ['198.51.100.106/24'], 'use_vmac': True, 'vmac_name': vmac_name}
+    run = lab_one.play([{'name': 'keepalived role', 'ansible.builtin.include_role': {'name': 'hanet.failover.keepalived'},
+                         'vars': {'keepalived_instances': [instance], 'keepalived_install': False}}], check=True)
+    assert run.failed, 'the keepalived role accepted vmac_name %r' % vmac_name
+    message = run.result.get('msg', '')
+    assert message.startswith('keepalived_instances[].vmac_name %s:' % vmac_name), message
+    assert len(run.records) == 1 or all(rec['status'] != 'changed' for rec in run.records), run.records
+    assert lab_one.snapshot() == before
