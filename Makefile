@@ -22,8 +22,15 @@ help:
 setup:
 	@scripts/bootstrap
 
+# The checks without the lab first; then the lab's three suites side by side (they mostly wait on the clusters'
+# timers, on disjoint containers and addresses): the Molecule scenarios, the fault suite and the ansible-core 2.21
+# controller's checks. Molecule runs one scenario at a time on a host (/tmp/hanet-molecule.lock). Each suite's
+# output is printed when it ends.
 test: setup
-	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint test-docs test-packaging test-molecule test-faults
+	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint test-docs test-packaging
+	$(MAKE) --no-print-directory lab-image
+	HANET_FAULTS_ALONGSIDE="the Molecule scenarios and the ansible-core 2.21 checks (make test)" \
+	    $(MAKE) --no-print-directory -j3 --output-sync=target test-molecule test-faults test-controller
 
 test-unit: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/unit -q
@@ -59,7 +66,7 @@ lab-image: setup
 
 # Each scenario: two members and a client under systemd; converge, idempotence, and a real failover drill.
 test-molecule: lab-image
-	for scenario in $(MOLECULE_SCENARIOS); do $(BIN)/molecule test -s $$scenario || exit 1; done
+	for scenario in $(MOLECULE_SCENARIOS); do flock /tmp/hanet-molecule.lock $(BIN)/molecule test -s $$scenario || exit 1; done
 
 # The fault matrix over both backends in the lab; writes tests/faults/RESULTS.md.
 test-faults: lab-image
@@ -80,7 +87,7 @@ bench: lab-image
 # The shipped shell scripts and the repository's own are shellchecked with the Ansible content.
 lint: setup
 	$(BIN)/ansible-lint --offline
-	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/keepalived/files/keepalived-release scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging
+	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/keepalived/files/keepalived-release scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging scripts/controller
 
 # The reference is built from the code's own documentation; validate-modules first fails on a module whose
 # DOCUMENTATION does not match its argument_spec, and the builder on a role whose defaults and spec disagree.
@@ -107,6 +114,25 @@ test-docs: setup
 # Build the Galaxy tarball, check its contents, install it and use it under ansible-core 2.16 and the current one.
 test-packaging: setup
 	scripts/test-packaging
+
+# ansible-core 2.21 needs Python >= 3.12, which Debian 12 lacks: it runs from a Debian 13 (trixie) chroot built from
+# the host's own mirror, with a virtualenv from PyPI (scripts/controller; reused while current). There: sanity, the
+# packaging test (the tarball installed and used under 2.21) and one Molecule scenario, whose containers are the
+# host's lab (the chroot's podman is a client of the host's podman service). Molecule runs one at a time per host.
+CONTROLLER := scripts/controller run
+CONTROLLER_SANITY_ROOT := /tmp/hanet-failover-sanity
+CONTROLLER_SCENARIO ?= keepalived_garp
+.PHONY: test-controller
+test-controller: lab-image
+	scripts/controller build
+	$(CONTROLLER) /opt/hanet-sanity/bin/python tests/sanity/cache_get_pip.py
+	git ls-files -co --exclude-standard -z | $(CONTROLLER) bash -euc 'dest=$(CONTROLLER_SANITY_ROOT)/ansible_collections/hanet/failover; \
+	    rm -rf $(CONTROLLER_SANITY_ROOT) && mkdir -p $$dest && rsync -a --ignore-missing-args --from0 --files-from=- ./ $$dest/'
+	$(CONTROLLER) bash -euc 'cd $(CONTROLLER_SANITY_ROOT)/ansible_collections/hanet/failover && \
+	    PATH=/opt/hanet-sanity/bin:$$PATH ansible-test sanity --local --requirements --python 3.13 --color no $(SANITY_ARGS)'
+	$(CONTROLLER) env HANET_PACKAGING_CORES=/opt/hanet-controller/bin scripts/test-packaging
+	flock /tmp/hanet-molecule.lock $(CONTROLLER) env ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=true \
+	    molecule test -s $(CONTROLLER_SCENARIO)
 
 clean:
 	rm -rf .build

@@ -32,12 +32,8 @@ class CallbackModule(CallbackBase):
         path = os.environ.get('HANET_TEST_RESULTS')
         if not path:
             return
-        # ansible-core 2.19 and later give callbacks a public result (and task_name); older ones only private names.
-        if hasattr(result, 'result'):
-            task, outcome = result.task_name, result.result
-        else:
-            task, outcome = result._task.get_name(), result._result
-        record = {'task': task, 'status': status, 'result': outcome}
+        # The public result (ansible-core 2.19 and later: the integration tests run under the venv's 2.19).
+        record = {'task': result.task_name, 'status': status, 'result': result.result}
         with open(path, 'a') as handle:
             handle.write(json.dumps(record, default=str) + '\n')
 
