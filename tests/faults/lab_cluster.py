@@ -4,8 +4,8 @@
 
 Each backend gets two members and a client (scripts/lab, systemd, internal network 198.51.100.0/24),
 one member on Debian 12 and one on Debian 13 (the master's release differs between the backends, so each
-release is faulted as a master once and takes over as a backup once), deployed with playbooks/cluster.yml exactly as users deploy it: one vmac VIP and one garp VIP. The
-tests fault the master, watch who holds each VIP, what the client's neighbour table says and how long
+release is faulted as a master once and takes over as a backup once), deployed with playbooks/cluster.yml
+exactly as users deploy it, over SSH: one vmac VIP and one garp VIP. The tests fault the master, watch who holds each VIP, what the client's neighbour table says and how long
 the client's probes went unanswered, and write tests/faults/RESULTS.md at the end of the run.
 """
 
@@ -309,7 +309,10 @@ def write_results():
              'Generated %s by `make test-faults`: two members (priorities 150 and 100) and a client in the container '
              'lab, the master on Debian 13 and the backup on Debian 12 for keepalived, the other way round for ucarp, '
              'one vmac and one garp IPv4 VIP per backend, default profile (adverts every second). The client '
-             'probes every VIP every 10 ms during a fault.' % time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+             'probes every VIP every 10 ms during a fault. Ansible connects over SSH on the lab network.%s'
+             % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+                (' The suite ran alongside %s on the same CPUs.' % os.environ['HANET_FAULTS_ALONGSIDE'])
+                if os.environ.get('HANET_FAULTS_ALONGSIDE') else ''),
              '', 'Bounds: failover within %.1f s (3 missed adverts + skew + 2 s), recovery after a heal or restart '
              'within %d s, a stopped member back within %d s.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND), '',
              '| backend | fault | one holder after (s) | bound (s) | probes lost web / api | outage ms web / api '
