@@ -23,6 +23,8 @@ MAC_MODES = ('garp', 'vmac')
 BACKENDS = ('keepalived', 'ucarp')
 # A VIP's name becomes part of a keepalived instance name and of the ucarp@NAME unit and its files.
 NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$')
+# cluster_name tags the cluster's firewall rules (_firewall.NAME_PATTERN) and seeds derived MACs.
+CLUSTER_NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
 # Fields all members must agree on for one VIP.
 SHARED_FIELDS = ('address', 'interface', 'vrid', 'mac_mode', 'mac', 'advert_int', 'version', 'auth_pass',
                  'nopreempt', 'preempt_delay', 'deadratio', 'unicast')
@@ -199,6 +201,9 @@ def member_priority(member, vip):
 def preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
     """Every problem with the model, as messages; an empty list means it can be deployed."""
     errors = []
+    if not isinstance(cluster_name, str) or not CLUSTER_NAME_PATTERN.match(cluster_name):
+        errors.append('cluster_name: %r is not usable; give letters, digits, _, . and - (up to 64, starting with a '
+                      'letter or digit): it names the cluster in its firewall rules' % (cluster_name,))
     if backend not in BACKENDS:
         errors.append('cluster_backend: %r is not supported; use keepalived or ucarp' % (backend,))
         backend = 'keepalived'

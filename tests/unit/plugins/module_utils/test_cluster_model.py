@@ -187,6 +187,12 @@ def test_unknown_backend_and_profile_are_named():
     assert "cluster_profile: 'turbo' is not one of default, fast" in errors
 
 
+@pytest.mark.parametrize('name', ['web cluster', '-web', 'a' * 65, 'web/1', ''])
+def test_an_unusable_cluster_name_is_named(name):
+    errors = model.preflight(members(), cluster_name=name)
+    assert [e for e in errors if e.startswith('cluster_name: %r is not usable' % (name,))], errors
+
+
 def test_ucarp_instances_rank_priorities_into_skews():
     group = members(UCARP_VIPS, priorities=(100, 150))
     group[1]['links'] = [{'name': 'eth0', 'mac': '02:00:00:00:00:02',

@@ -76,3 +76,34 @@ def test_bad_input_fails_naming_the_field(module, args, message, run_module, no_
     assert code == 1
     assert result['failed'] is True
     assert message in result['msg'], result['msg']
+
+
+@pytest.mark.parametrize('args,message', [
+    ({'name': 'prod web', 'sources': ['198.51.100.12']}, "name: 'prod web' is not usable"),
+    ({'name': 'prod'}, "sources: give the other members' addresses"),
+    ({'name': 'prod', 'sources': ['198.51.100.300']}, "sources: '198.51.100.300' is not an IPv4 or IPv6 address"),
+    ({'name': 'prod', 'sources': ['198.51.100.12'], 'destinations': ['ff02::12']}, 'destinations: no IPv4 destination'),
+])
+def test_advert_firewall_bad_input_fails_before_reading_the_firewall(args, message, run_module, monkeypatch):
+    from ansible_collections.hanet.failover.plugins.modules import advert_firewall
+
+    def refuse(*dummy, **dummy2):
+        raise AssertionError('validation must fail before a firewall tool runs')
+    monkeypatch.setattr(advert_firewall.Host, 'run', refuse)
+    code, result = run_module(advert_firewall, args)
+    assert code == 1
+    assert message in result['msg'], result['msg']
+
+
+def test_advert_firewall_reports_an_unreadable_ruleset(run_module, monkeypatch):
+    from ansible_collections.hanet.failover.plugins.modules import advert_firewall
+
+    def run(self, argv, data=None, what=None):
+        if argv[1:] == ['-j', 'list', 'ruleset']:
+            return 0, 'Error: not JSON', ''
+        return 1, '', 'not here'
+    monkeypatch.setattr(advert_firewall.Host, 'tool', lambda self, name: '/usr/sbin/' + name if name == 'nft' else None)
+    monkeypatch.setattr(advert_firewall.Host, 'run', run)
+    code, result = run_module(advert_firewall, {'name': 'prod', 'sources': ['198.51.100.12']})
+    assert code == 1
+    assert 'nftables: nft -j list ruleset printed no JSON ruleset' in result['msg']
