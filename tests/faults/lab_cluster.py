@@ -5,8 +5,9 @@
 Each backend gets two members and a client (scripts/lab, systemd, internal network 198.51.100.0/24),
 one member on Debian 12 and one on Debian 13 (the master's release differs between the backends, so each
 release is faulted as a master once and takes over as a backup once), deployed with playbooks/cluster.yml
-exactly as users deploy it, over SSH: one vmac VIP and one garp VIP. The tests fault the master, watch who holds each VIP, what the client's neighbour table says and how long
-the client's probes went unanswered, and write tests/faults/RESULTS.md at the end of the run.
+exactly as users deploy it, over SSH: one vmac VIP and one garp VIP. The tests fault the master, watch
+who holds each VIP, what the client's neighbour table says and how long the client's probes went
+unanswered, and write tests/faults/RESULTS.md at the end of the run.
 """
 
 from __future__ import absolute_import, division, print_function

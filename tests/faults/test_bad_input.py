@@ -105,3 +105,16 @@ def test_the_deploy_output_and_the_journals_hold_no_password(cluster):
     for host in cluster.members:
         journal = cluster.exec(host, 'journalctl', '--no-pager', '-o', 'cat').stdout
         assert not [s for s in secrets if s in journal], '%s logged a password' % host
+
+
+def test_an_unreachable_member_is_named_and_nothing_changes(cluster):
+    # node2's address points at nothing on the lab network: its connection fails at the first task.
+    path = os.path.join(cluster.tmp, 'unreachable.yml')
+    with open(path, 'w') as handle:
+        json.dump({'all': {'hosts': {cluster.node2: {'ansible_host': '198.51.100.253', 'ansible_timeout': 3}}}}, handle)
+    before = host_state(cluster)
+    run = cluster.playbook('-i', path, check=False)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, 'a deploy with an unreachable member passed'
+    assert 'cluster_members %s: not reachable in this run' % cluster.node2 in output, output[-3000:]
+    assert host_state(cluster) == before, 'a refused run changed a member'
