@@ -585,10 +585,10 @@ def dropin(name, script_path, reload_too):
         '# Managed by hanet.failover (advert_firewall, %s): after this service loads the ruleset, put back' % name,
         '# the rules that let the other cluster members\' adverts in. Remove it with state=absent.',
         '[Service]',
-        'ExecStartPost=/bin/sh %s' % script_path,
+        'ExecStartPost=-/bin/sh %s' % script_path,
     ]
     if reload_too:
-        lines.append('ExecReload=/bin/sh %s' % script_path)
+        lines.append('ExecReload=-/bin/sh %s' % script_path)
     return '\n'.join(lines) + '\n'
 
 

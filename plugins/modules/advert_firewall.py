@@ -307,8 +307,15 @@ def main():
             unguarded.extend(c['chain'] for c in fwd['chains'])
     else:
         nft = host.tool('nft')
+        rc = 0
         if nft:
-            dummy, out, err = host.run([nft, '-j', 'list', 'ruleset'], what='nftables')
+            rc, out, err = host.run([nft, '-j', 'list', 'ruleset'])
+            if rc != 0:
+                # nft is there but cannot read the kernel's ruleset (no CAP_NET_ADMIN, an unprivileged container):
+                # no nftables firewall this module can see or change.
+                module.warn('nftables: %s -j list ruleset failed (rc %d), so its rules were not checked: %s'
+                            % (nft, rc, (err or out).strip()))
+        if nft and rc == 0:
             try:
                 parsed = fw.nft_parse(out)
             except fw.FirewallError as exc:

@@ -187,7 +187,7 @@ def test_reapply_script_and_dropin():
     assert '"comment": "%s"' % TAG in script
     assert 'iptables -C INPUT -s 198.51.100.12/32' in script and '|| iptables -I INPUT 1 ' in script
     dropin = fw.dropin('prod', '/var/lib/x.sh', True)
-    assert '[Service]\nExecStartPost=/bin/sh /var/lib/x.sh\nExecReload=/bin/sh /var/lib/x.sh\n' in dropin
+    assert '[Service]\nExecStartPost=-/bin/sh /var/lib/x.sh\nExecReload=-/bin/sh /var/lib/x.sh\n' in dropin
     assert 'ExecReload' not in fw.dropin('prod', '/var/lib/x.sh', False)
 
 
