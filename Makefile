@@ -34,7 +34,7 @@ test: setup
 
 .PHONY: test-molecule-then-controller
 test-molecule-then-controller:
-	$(MAKE) --no-print-directory test-molecule test-controller
+	$(MAKE) --no-print-directory -j1 test-molecule test-controller
 
 test-unit: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/unit -q
