@@ -28,6 +28,7 @@ ALL_NODES = ipaddress.IPv6Address('ff02::1')
 ARP_REQUEST = 1
 ARP_REPLY = 2
 ICMPV6_NA = 136
+NA_FLAG_ROUTER = 0x80000000
 NA_FLAG_OVERRIDE = 0x20000000
 OPT_TARGET_LLADDR = 2
 
@@ -60,17 +61,21 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def unsolicited_na(mac, address):
+def unsolicited_na(mac, address, router=False):
     """An Ethernet frame carrying an unsolicited neighbour advertisement (RFC 4861 7.2.6).
 
     Sent from the address to all nodes (ff02::1), hop limit 255, Override flag
-    set, Solicited clear, with the target link-layer address option.
+    set, Solicited clear, with the target link-layer address option. ``router``
+    sets the Router flag, for an address that is a router (a gateway VIP): a
+    neighbour that receives an advertisement without it for its default router
+    removes that router from its Default Router List (RFC 4861 7.2.5).
     """
     hw = bytes(parse_mac(mac))
     src = ipaddress.IPv6Address(address).packed
     dst = ALL_NODES.packed
     option = struct.pack('!BB', OPT_TARGET_LLADDR, 1) + hw
-    body = struct.pack('!I', NA_FLAG_OVERRIDE) + src + option
+    flags = NA_FLAG_OVERRIDE | (NA_FLAG_ROUTER if router else 0)
+    body = struct.pack('!I', flags) + src + option
     pseudo = src + dst + struct.pack('!I', 4 + len(body)) + b'\x00\x00\x00' + struct.pack('!B', 58)
     icmp_sum = checksum(pseudo + struct.pack('!BBH', ICMPV6_NA, 0, 0) + body)
     icmp = struct.pack('!BBH', ICMPV6_NA, 0, icmp_sum) + body
@@ -78,11 +83,14 @@ def unsolicited_na(mac, address):
     return ALL_NODES_MAC + hw + struct.pack('!H', ETH_P_IPV6) + ipv6 + icmp
 
 
-def frames_for(mac, address, mode='request'):
-    """The frames announcing ``address``: ARP forms for IPv4, one NA for IPv6."""
+def frames_for(mac, address, mode='request', router=False):
+    """The frames announcing ``address``: ARP forms for IPv4, one NA for IPv6 (with the Router flag if ``router``).
+
+    ``router`` does not apply to IPv4, whose ARP has no such flag.
+    """
     ip = ipaddress.ip_address(address)
     if ip.version == 6:
-        return [('na', unsolicited_na(mac, ip))]
+        return [('na', unsolicited_na(mac, ip, router=router))]
     return [('request' if op == ARP_REQUEST else 'reply', gratuitous_arp(mac, ip, op)) for op in ARP_FORMS[mode]]
 
 

@@ -15,8 +15,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
 import errno
 import ipaddress
+import os
 import re
 import socket
 import time
@@ -43,6 +45,8 @@ MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 FOREVER = 0xFFFFFFFF
 
 IFF_UP = 0x1
+ARPHRD_ETHER = 1
+ARPHRD_NAMES = {772: 'loopback', 65534: 'none (a tunnel or tun device)', 768: 'ipip', 776: 'sit', 778: 'gre'}
 IFA_F_SECONDARY = 0x01
 IFA_F_NODAD = 0x02
 IFA_F_DADFAILED = 0x08
@@ -104,6 +108,7 @@ def link_record(msg):
         'mtu': _attr(msg, 'IFLA_MTU'),
         'up': bool(msg['flags'] & IFF_UP),
         'operstate': _attr(msg, 'IFLA_OPERSTATE'),
+        'link_type': msg['ifi_type'],
         'kind': None,
         'parent_index': None,
         'macvlan_mode': None,
@@ -121,11 +126,15 @@ def link_record(msg):
     return record
 
 
-def _raise(exc, what):
+def _failure(exc, what):
     code = getattr(exc, 'code', 0)
     reason = errno.errorcode.get(code, str(code)) if code else str(exc)
     detail = exc.args[1] if len(getattr(exc, 'args', ())) > 1 else str(exc)
-    raise NetlinkFailure('%s: the kernel refused it (%s: %s)' % (what, reason, detail))
+    return NetlinkFailure('%s: the kernel refused it (%s: %s)' % (what, reason, detail))
+
+
+def _raise(exc, what):
+    raise _failure(exc, what)
 
 
 def get_link(ipr, name=None, index=None):
@@ -150,6 +159,11 @@ def list_links(ipr):
 
 
 def create_macvlan(ipr, name, parent_index, mode, mac=None, mtu=None, up=True):
+    """Create a macvlan and return its record; on a refusal nothing is left behind.
+
+    The kernel checks a macvlan's MAC against its siblings only when it comes up, so a link that was created
+    but then refused to come up is deleted again before the refusal is raised.
+    """
     spec = {'ifname': name, 'kind': 'macvlan', 'link': parent_index, 'macvlan_mode': mode}
     if mac:
         spec['address'] = mac
@@ -163,26 +177,184 @@ def create_macvlan(ipr, name, parent_index, mode, mac=None, mtu=None, up=True):
     if created is None:
         raise NetlinkFailure('creating macvlan %s: the kernel reported success but the link is missing' % name)
     if up:
-        set_link(ipr, created['index'], name, up=True)
+        try:
+            set_link(ipr, created['index'], name, up=True)
+        except NetlinkFailure:
+            _delete_quietly(ipr, created['index'])
+            raise
     return get_link(ipr, index=created['index'])
 
 
-def set_link(ipr, index, name, mac=None, mtu=None, up=None, macvlan_mode=None):
-    """Change only what is given. Mode changes go through the macvlan changelink path."""
+def _link_spec(mac=None, mtu=None, up=None, macvlan_mode=None, ifname=None):
+    spec = {}
+    if macvlan_mode is not None:
+        spec['kind'] = 'macvlan'
+        spec['macvlan_mode'] = macvlan_mode
+    if mac is not None:
+        spec['address'] = mac
+    if mtu is not None:
+        spec['mtu'] = mtu
+    if up is not None:
+        spec['state'] = 'up' if up else 'down'
+    if ifname is not None:
+        spec['ifname'] = ifname
+    return spec
+
+
+def set_link(ipr, index, name, mac=None, mtu=None, up=None, macvlan_mode=None, ifname=None, undo=None):
+    """Change only what is given, in one request (a mode change rides along as the macvlan's link data).
+
+    The kernel applies one request's parts one after the other (the mode, then the MAC, the MTU, up/down)
+    and keeps those it applied when it refuses a later one. ``undo`` (the same keywords, with the values
+    before the change) is sent back after a refusal, so that a refused change leaves the link as it was.
+    """
+    spec = _link_spec(mac=mac, mtu=mtu, up=up, macvlan_mode=macvlan_mode, ifname=ifname)
+    if not spec:
+        return
     try:
-        if macvlan_mode is not None:
-            ipr.link('set', index=index, kind='macvlan', macvlan_mode=macvlan_mode)
-        spec = {}
-        if mac is not None:
-            spec['address'] = mac
-        if mtu is not None:
-            spec['mtu'] = mtu
-        if up is not None:
-            spec['state'] = 'up' if up else 'down'
-        if spec:
-            ipr.link('set', index=index, **spec)
+        ipr.link('set', index=index, **spec)
     except NetlinkError as exc:
-        _raise(exc, 'changing link %s' % name)
+        failure = _failure(exc, 'changing link %s' % name)
+        if not undo:
+            raise failure
+        try:
+            ipr.link('set', index=index, **_link_spec(**undo))
+        except NetlinkError as undo_exc:
+            raise NetlinkFailure('%s; putting %s back as it was failed too (%s): check it by hand'
+                                 % (failure, name, undo_exc))
+        raise NetlinkFailure('%s; nothing was changed (what the kernel had applied was put back)' % failure)
+
+
+def _delete_quietly(ipr, index):
+    try:
+        ipr.link('del', index=index)
+    except NetlinkError:
+        pass
+
+
+def macvlan_refusals(name, current, parent, links, mode, mac, mtu, up):
+    """What the kernel would refuse about a macvlan ``name`` on ``parent`` (messages naming the field and the fix).
+
+    ``current`` is the existing link record or None, ``links`` every link record (list_links), ``mac`` and
+    ``mtu`` what the link will have (None: the kernel picks). Checked before anything is changed, so that a
+    refusal cannot leave a change half made.
+    """
+    problems = []
+    if parent['link_type'] != ARPHRD_ETHER:
+        problems.append('parent: %s is not an Ethernet interface (link type %s), and a macvlan needs an Ethernet '
+                        'parent; name the Ethernet interface (or bond, bridge, VLAN) it should sit on'
+                        % (parent['name'], ARPHRD_NAMES.get(parent['link_type'], parent['link_type'])))
+    if mtu is not None and parent['mtu'] is not None and mtu > parent['mtu']:
+        problems.append(
+            'mtu: %s would have MTU %d, above the MTU %d of its parent %s, and a macvlan cannot exceed its parent; '
+            'set mtu to %d or less, or raise the MTU of %s first'
+            % (name, mtu, parent['mtu'], parent['name'], parent['mtu'], parent['name']))
+    siblings = [link for link in links
+                if link['kind'] == 'macvlan' and link['parent_index'] == parent['index']
+                and (current is None or link['index'] != current['index'])]
+    if mode == 'passthru' and siblings:
+        problems.append(
+            'mode: passthru must be the only macvlan on %s, which also carries %s; remove those first or choose '
+            'another mode' % (parent['name'], ', '.join(sorted(link['name'] for link in siblings))))
+    passthru = [link['name'] for link in siblings if link['macvlan_mode'] == 'passthru']
+    if mode != 'passthru' and passthru:
+        problems.append(
+            'parent: %s carries the passthru macvlan %s, which allows no other macvlan on it; choose another '
+            'parent or remove %s first' % (parent['name'], passthru[0], passthru[0]))
+    if up and mac and mode != 'passthru':
+        if mac == parent['mac']:
+            problems.append('mac: %s is the MAC of the parent %s itself, which the kernel refuses for a macvlan '
+                            'that is up; choose another mac' % (mac, parent['name']))
+        for link in siblings:
+            if link['up'] and link['mac'] == mac:
+                problems.append(
+                    'mac: %s is already used by %s on %s, and two macvlans on one parent cannot be up with the same '
+                    'MAC; choose another mac or remove %s first' % (mac, link['name'], parent['name'], link['name']))
+    return problems
+
+
+def _temporary_name(ipr):
+    for dummy in range(20):
+        name = 'hanet-%s' % binascii.hexlify(os.urandom(4)).decode('ascii')
+        if get_link(ipr, name=name) is None:
+            return name
+    raise NetlinkFailure('no free temporary interface name found')
+
+
+def _kept_addresses(ipr, link):
+    """The addresses to carry over to a new link: all but the kernel's own link-local ones."""
+    return [rec for rec in list_addresses(ipr, link['index']) if rec['scope'] == 0]
+
+
+def _restore_addresses(ipr, link, kept):
+    restored = []
+    for rec in kept:
+        add_address(ipr, link['index'], link['name'], rec['address'], rec['prefixlen'], label=rec['label'],
+                    preferred_lft=rec['preferred_lft'], valid_lft=rec['valid_lft'], nodad=rec['nodad'],
+                    noprefixroute=rec['noprefixroute'])
+        restored.append('%s/%d' % (rec['address'], rec['prefixlen']))
+    return restored
+
+
+def _put_back(ipr, old, kept, new_index, failure):
+    """After ``old`` was deleted and its successor failed: delete the successor, create ``old`` again.
+
+    Returns the failure to raise, saying whether ``old`` is back.
+    """
+    if new_index is not None:
+        _delete_quietly(ipr, new_index)
+    try:
+        link = create_macvlan(ipr, old['name'], old['parent_index'], old['macvlan_mode'],
+                              mac=None if old['macvlan_mode'] == 'passthru' else old['mac'], mtu=old['mtu'],
+                              up=old['up'])
+        _restore_addresses(ipr, link, kept)
+    except NetlinkFailure as exc:
+        return NetlinkFailure('%s; putting %s back as it was failed too (%s)' % (failure, old['name'], exc))
+    return NetlinkFailure('%s; %s was put back as it was (parent, mode, MAC, MTU, state and addresses)'
+                          % (failure, old['name']))
+
+
+def replace_macvlan(ipr, old, parent_index, mode, mac=None, mtu=None, up=True):
+    """Replace the macvlan ``old`` (a link record) by a new one of the same name; return (record, restored).
+
+    On another parent the new link is created first under a temporary name, so that a refusal changes
+    nothing; then the old link is deleted and the new one renamed, brought up and given the old addresses.
+    On the same parent (into or out of passthru) the kernel allows no second macvlan next to a passthru one,
+    so the old link is deleted first. Either way a failure once the old link is gone creates it again as it
+    was, with its addresses, and the error says so.
+    """
+    name = old['name']
+    kept = _kept_addresses(ipr, old)
+    new_index = None
+    if old['parent_index'] != parent_index:
+        temporary = _temporary_name(ipr)
+        try:
+            new_index = create_macvlan(ipr, temporary, parent_index, mode, mac=mac, mtu=mtu, up=False)['index']
+        except NetlinkFailure as exc:
+            raise NetlinkFailure('parent: %s cannot move to its new parent and was left as it was; its successor '
+                                 '(%s, a temporary name) was refused: %s' % (name, temporary, exc))
+        try:
+            delete_link(ipr, old['index'], name)
+        except NetlinkFailure:
+            _delete_quietly(ipr, new_index)
+            raise
+        try:
+            set_link(ipr, new_index, temporary, ifname=name)
+            if up:
+                set_link(ipr, new_index, name, up=True)
+            link = get_link(ipr, index=new_index)
+            restored = _restore_addresses(ipr, link, kept)
+        except NetlinkFailure as exc:
+            raise _put_back(ipr, old, kept, new_index, exc)
+        return get_link(ipr, index=new_index), restored
+    delete_link(ipr, old['index'], name)
+    try:
+        link = create_macvlan(ipr, name, parent_index, mode, mac=mac, mtu=mtu, up=up)
+        new_index = link['index']
+        restored = _restore_addresses(ipr, link, kept)
+    except NetlinkFailure as exc:
+        raise _put_back(ipr, old, kept, new_index, exc)
+    return get_link(ipr, index=new_index), restored
 
 
 def delete_link(ipr, index, name):
@@ -247,14 +419,21 @@ def find_address(ipr, index, address):
     return [rec for rec in list_addresses(ipr, index) if ipaddress.ip_address(rec['address']) == wanted]
 
 
+def _lifetime_ok(have, want):
+    """Whether a lifetime read back is the one asked for (a finite one counts down from the moment it was set)."""
+    if want in (0, FOREVER):
+        return have == want
+    return have != FOREVER and have <= want
+
+
 def add_address(ipr, index, interface, address, prefixlen, label=None, preferred_lft=FOREVER,
-                nodad=False, noprefixroute=False, replace=False):
+                nodad=False, noprefixroute=False, replace=False, valid_lft=FOREVER):
     """Add (or replace) an address, then check that the kernel holds it as asked.
 
-    pyroute2 0.9 takes lifetimes as preferred=/valid=, 0.7 only through
-    cacheinfo={...}; each ignores the other form. The first form is sent, the
-    result read back, and the second form sent only when the kernel shows the
-    lifetime was not applied.
+    A replace also sets the lifetimes: an address with finite ones (from DHCP, or ``valid_lft 30``) becomes
+    permanent with the defaults. pyroute2 0.9 takes lifetimes as preferred=/valid=, 0.7 only through
+    cacheinfo={...}; each ignores the other form. The first form is sent, the result read back, and the
+    second form sent only when the kernel shows the lifetimes were not applied.
     """
     ip = ipaddress.ip_address(address)
     flags = (IFA_F_NODAD if nodad else 0) | (IFA_F_NOPREFIXROUTE if noprefixroute else 0)
@@ -264,18 +443,23 @@ def add_address(ipr, index, interface, address, prefixlen, label=None, preferred
     if label and ip.version == 4:
         spec['label'] = label
     what = '%s %s/%d on %s' % ('replacing' if replace else 'adding', ip, prefixlen, interface)
+
+    def applied(rec):
+        return _lifetime_ok(rec['preferred_lft'], preferred_lft) and _lifetime_ok(rec['valid_lft'], valid_lft)
+
     try:
-        ipr.addr('replace' if replace else 'add', preferred=preferred_lft, valid=FOREVER, **spec)
+        ipr.addr('replace' if replace else 'add', preferred=preferred_lft, valid=valid_lft, **spec)
         current = find_address_exact(ipr, index, ip, prefixlen)
-        if current is not None and current['preferred_lft'] != preferred_lft and preferred_lft == 0:
-            ipr.addr('replace', cacheinfo={'preferred': preferred_lft, 'valid': FOREVER}, **spec)
+        if current is not None and not applied(current):
+            ipr.addr('replace', cacheinfo={'preferred': preferred_lft, 'valid': valid_lft}, **spec)
             current = find_address_exact(ipr, index, ip, prefixlen)
     except NetlinkError as exc:
         _raise(exc, what)
     if current is None:
         raise NetlinkFailure('%s: the kernel reported success but the address is missing' % what)
-    if preferred_lft == 0 and current['preferred_lft'] != 0:
-        raise NetlinkFailure('%s: this pyroute2 cannot set preferred_lft 0' % what)
+    if not applied(current):
+        raise NetlinkFailure('%s: this pyroute2 cannot set the lifetimes (preferred_lft %s, valid_lft %s)'
+                             % (what, preferred_lft, valid_lft))
     return current
 
 

@@ -19,7 +19,7 @@ description:
   - "IPv4: broadcast ARP with sender and target IP both the address, as a V(request) (what the kernel and
     keepalived send), a V(reply) (what some switches and firewalls require), or V(both)."
   - "IPv6: a neighbour advertisement from the address to ff02::1, hop limit 255, Override flag set,
-    with the target link-layer address option."
+    with the target link-layer address option, and the Router flag set with O(router=true)."
   - In vmac failover, set O(source_mac) to the virtual MAC when sending through the parent interface,
     so that switches learn the virtual MAC's new port.
   - Announcing changes no state on the host, so the module reports changed=false; RV(sent) says how many
@@ -74,6 +74,14 @@ options:
         macvlan) out of O(interface) tells the network to send it where it is not answered.
     type: bool
     default: true
+  router:
+    description:
+      - Set the Router flag in the IPv6 neighbour advertisements. Set it when the addresses are the neighbours'
+        default gateway (a router's VIP); a neighbour removes a router whose advertisement has the flag clear from
+        its default router list (RFC 4861 7.2.5). Leave it V(false) for any other address. IPv4 has no such flag.
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - Needs CAP_NET_RAW. Runs in the network namespace of the Ansible process on the target.
 seealso:
@@ -113,6 +121,11 @@ frames:
     destination_mac:
       description: Ethernet destination (broadcast, or 33:33:00:00:00:01 for IPv6).
       type: str
+    router:
+      description: Whether the Router flag is set; only for V(na) frames.
+      type: bool
+      returned: for V(na) frames
+      version_added: 0.2.0
   sample:
     - kind: request
       address: 198.51.100.10
@@ -150,6 +163,19 @@ def parse_addresses(module):
     return result
 
 
+def where_held(ipr, addresses):
+    """Where on this host each address is held instead, for the error message (one dump, on that path only)."""
+    names = dict((link['index'], link['name']) for link in netlink.list_links(ipr))
+    holders = {}
+    for rec in netlink.list_addresses(ipr):
+        holders.setdefault(ipaddress.ip_address(rec['address']), []).append(names.get(rec['index'], rec['index']))
+    parts = []
+    for ip in addresses:
+        on = sorted(set(str(name) for name in holders.get(ip, [])))
+        parts.append('%s is on %s' % (ip, ', '.join(on)) if on else '%s is on no interface of this host' % ip)
+    return '; '.join(parts)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -160,6 +186,7 @@ def main():
             mode=dict(type='str', default='request', choices=['request', 'reply', 'both']),
             source_mac=dict(type='str'),
             require_held=dict(type='bool', default=True),
+            router=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -186,22 +213,25 @@ def main():
                 module.fail_json(msg='interface: %s is down; bring it up before announcing' % link['name'])
             if params['require_held']:
                 held = set(ipaddress.ip_address(rec['address']) for rec in netlink.list_addresses(ipr, link['index']))
-                missing = [str(ip) for ip in addresses if ip not in held]
+                missing = [ip for ip in addresses if ip not in held]
                 if missing:
-                    module.fail_json(msg='addresses: %s not assigned to %s; announcing an address %s does not hold '
-                                         'sends its traffic where it is not answered (or diverts another host\'s). '
-                                         'Add it to %s first, or set require_held=false'
-                                         % (', '.join(missing), link['name'], link['name'], link['name']))
+                    module.fail_json(msg='addresses: %s not assigned to %s (%s); announcing an address %s does not '
+                                         'hold sends its traffic where it is not answered (or diverts another '
+                                         'host\'s). Add it to %s first, or set require_held=false'
+                                         % (', '.join(str(ip) for ip in missing), link['name'],
+                                            where_held(ipr, missing), link['name'], link['name']))
     except netlink.NetlinkFailure as exc:
         module.fail_json(msg=str(exc))
 
     mac = source_mac or link['mac']
     frames, described = [], []
     for ip in addresses:
-        for kind, frame in announce.frames_for(mac, ip, params['mode']):
+        for kind, frame in announce.frames_for(mac, ip, params['mode'], router=params['router']):
             frames.append((kind, frame))
             described.append({'kind': kind, 'address': str(ip), 'source_mac': mac,
                               'destination_mac': format_mac(bytearray(frame[0:6]))})
+            if kind == 'na':
+                described[-1]['router'] = params['router']
     sent = 0
     if not module.check_mode:
         try:

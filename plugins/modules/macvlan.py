@@ -17,9 +17,16 @@ description:
   - In C(vmac) failover a macvlan carries the virtual MAC (a VRRP MAC such as V(00:00:5e:00:01:33)
     or a locally administered one) together with the VIP, so that clients' ARP caches stay valid
     when the VIP moves to another node.
-  - Mode, MAC, MTU and up/down are changed in place. The kernel cannot move a macvlan to another
+  - Mode, MAC, MTU and up/down are changed in place, in one request. The kernel cannot move a macvlan to another
     parent nor switch it into or out of C(passthru) mode; then the interface is deleted and created
     again (only when O(recreate=true)), its addresses are put back, and the result says so.
+  - What the kernel would refuse (an MTU above the parent's, a parent that is not Ethernet, a MAC that a
+    sibling macvlan or the parent itself uses, C(passthru) next to other macvlans) is refused before anything changes, in check mode too,
+    with a message naming the option and the fix.
+  - A macvlan moving to another parent is created there first under a temporary name; only once the
+    kernel has accepted it is the old one deleted and the new one renamed, so that a refusal changes nothing.
+    Should a later step fail (or a switch into or out of C(passthru), which needs the old one gone first),
+    the old interface is created again as it was, with its addresses, and the error says so.
   - Refuses, changing nothing, to touch an existing interface of that name that is not a macvlan.
 author:
   - hanet.failover contributors (@hanet)
@@ -49,13 +56,15 @@ options:
   mac:
     description:
       - Unicast MAC address of the interface, in any common notation. When omitted, a new interface
-        gets a random MAC from the kernel and an existing one keeps its MAC.
+        gets a random MAC from the kernel and an existing one keeps its MAC (one leaving V(passthru) mode,
+        whose MAC was its parent's, gets a random one).
       - Multicast and all-zero MACs are refused.
     type: str
   mtu:
     description:
-      - MTU of the interface (68 to 65535; the kernel caps it at the parent's MTU). When omitted a new
-        interface inherits the parent's MTU and an existing one keeps its MTU.
+      - MTU of the interface (68 to 65535, and at most the parent's MTU). When omitted a new
+        interface inherits the parent's MTU and an existing one keeps its MTU, also when it is created again
+        on another parent (then that parent's MTU must be at least as large).
     type: int
   link_state:
     description:
@@ -285,35 +294,44 @@ def main():
                     wanted['mac'] = current['mac']
             if params['mode'] == 'passthru':
                 wanted['mac'] = parent['mac']
+            elif result['recreate_reasons'] and not params['mac'] and current['macvlan_mode'] == 'passthru':
+                # Out of passthru: the link has its parent's MAC, which a macvlan of its own cannot have.
+                wanted['mac'] = None
             tracker.replace(wanted)
             result['recreated'] = bool(result['recreate_reasons'])
+
+            if tracker.changed:
+                # Everything the kernel would refuse, before anything is changed (check mode too).
+                problems = netlink.macvlan_refusals(
+                    params['name'], current, parent, netlink.list_links(ipr), params['mode'], wanted['mac'],
+                    params['mtu'] or (current['mtu'] if current else None), up)
+                if problems:
+                    module.fail_json(msg='; '.join(problems), **result)
 
             if module.check_mode or not tracker.changed:
                 if current is None:
                     tracker.after['mac'] = params['mac']
                 module.exit_json(interface=tracker.after, **tracker.result(module, **result))
 
-            if current is None or result['recreated']:
-                kept = []
-                if current is not None:
-                    kept = [rec for rec in netlink.list_addresses(ipr, current['index']) if rec['scope'] == 0]
-                    netlink.delete_link(ipr, current['index'], current['name'])
-                link = netlink.create_macvlan(ipr, params['name'], parent['index'], params['mode'],
-                                              mac=None if params['mode'] == 'passthru' else wanted['mac'],
-                                              mtu=params['mtu'], up=up)
-                for rec in kept:
-                    netlink.add_address(ipr, link['index'], link['name'], rec['address'], rec['prefixlen'],
-                                        label=rec['label'], preferred_lft=rec['preferred_lft'],
-                                        nodad=rec['nodad'], noprefixroute=rec['noprefixroute'])
-                    result['restored_addresses'].append('%s/%d' % (rec['address'], rec['prefixlen']))
+            mac = None if params['mode'] == 'passthru' else wanted['mac']
+            if current is None:
+                netlink.create_macvlan(ipr, params['name'], parent['index'], params['mode'], mac=mac,
+                                       mtu=params['mtu'], up=up)
+            elif result['recreated']:
+                dummy, result['restored_addresses'] = netlink.replace_macvlan(
+                    ipr, current, parent['index'], params['mode'], mac=mac, mtu=wanted['mtu'], up=up)
             else:
                 before = tracker.before
-                netlink.set_link(
-                    ipr, current['index'], current['name'],
+                changes = dict(
                     macvlan_mode=params['mode'] if before['mode'] != params['mode'] else None,
                     mac=wanted['mac'] if before['mac'] != wanted['mac'] else None,
                     mtu=wanted['mtu'] if before['mtu'] != wanted['mtu'] else None,
                     up=up if before['link_state'] != params['link_state'] else None)
+                # One request; should the kernel still refuse a part of it, the parts it applied are put back.
+                was = {'macvlan_mode': before['mode'], 'mac': before['mac'], 'mtu': before['mtu'],
+                       'up': before['link_state'] == 'up'}
+                undo = dict((key, was[key]) for key, value in changes.items() if value is not None)
+                netlink.set_link(ipr, current['index'], current['name'], undo=undo, **changes)
             link = netlink.get_link(ipr, name=params['name'])
             tracker.replace(describe(link, params['parent']))
             module.exit_json(interface=tracker.after, **tracker.result(module, **result))

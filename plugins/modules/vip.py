@@ -18,9 +18,15 @@ description:
   - After adding, it can announce the address with gratuitous ARP (IPv4) or unsolicited neighbour
     advertisements (IPv6) so that peers and switches learn the new owner at once. IPv6 addresses are
     announced only after duplicate address detection has finished.
+  - A VIP is permanent. The same address with finite lifetimes (added by DHCP, or by hand with
+    C(valid_lft 30)) would expire, so it is replaced by a permanent one (changed, and the diff shows the
+    lifetimes).
+  - If the announcement after adding the address fails, the address is removed again and the task fails,
+    so that the next run adds and announces it again instead of finding it present and announcing nothing.
   - Only the named address is ever removed. The same IP with another prefix length is left alone
     (with a warning), and a primary IPv4 address is not removed while the kernel would remove its
-    secondaries along with it.
+    secondaries along with it. An address is removed whatever its flags (also one that failed duplicate
+    address detection).
 author:
   - hanet.failover contributors (@hanet)
 requirements:
@@ -98,6 +104,14 @@ options:
     type: str
     choices: [request, reply, both]
     default: request
+  announce_router:
+    description:
+      - IPv6 only. Set the Router flag in the unsolicited neighbour advertisements. Set it for a VIP that is the
+        neighbours' default gateway; they remove a router whose advertisement has the flag clear from their
+        default router list (RFC 4861 7.2.5). Leave it V(false) for any other address. Ignored for IPv4.
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - Runs in the network namespace of the Ansible process on the target. Sending announcements needs
     CAP_NET_RAW.
@@ -145,9 +159,14 @@ address:
       type: str
       sample: eth0:web
     preferred_lft:
-      description: V(forever) or V(0).
+      description: V(forever) or V(0); in the diff's C(before), the seconds left of a finite preferred lifetime.
       type: str
       sample: forever
+    valid_lft:
+      description: V(forever); in the diff's C(before), the seconds left of a finite valid lifetime.
+      type: str
+      sample: forever
+      version_added: 0.2.0
     noprefixroute:
       description: Whether the prefix route is suppressed.
       type: bool
@@ -157,6 +176,7 @@ address:
     interface: eth0
     label: eth0:web
     preferred_lft: forever
+    valid_lft: forever
     noprefixroute: false
 announced:
   description: Number of announcement frames sent (0 in check mode).
@@ -218,6 +238,10 @@ def validate(module, iface):
                              % params['dad_timeout'])
 
 
+def lifetime(seconds):
+    return 'forever' if seconds == netlink.FOREVER else str(seconds)
+
+
 def describe(rec, interface):
     if rec is None:
         return {}
@@ -225,7 +249,8 @@ def describe(rec, interface):
         'address': '%s/%d' % (rec['address'], rec['prefixlen']),
         'interface': interface,
         'label': rec['label'] if rec['family'] == 4 else None,
-        'preferred_lft': '0' if rec['preferred_lft'] == 0 else 'forever',
+        'preferred_lft': lifetime(rec['preferred_lft']),
+        'valid_lft': lifetime(rec['valid_lft']),
         'noprefixroute': rec['noprefixroute'],
     }
 
@@ -252,6 +277,23 @@ def check_primary_removal(module, ipr, link, rec):
                 'first' % (rec['address'], rec['prefixlen'], link['name'], ', '.join(secondaries), link['name']))
 
 
+def fail_announcement(module, ipr, link, iface, added, error):
+    """Sending failed. An address this run added is removed again, so that the next run adds and announces it."""
+    cause = '%s is down; bring it up' % link['name'] if not link['up'] else 'fix the cause'
+    if added:
+        try:
+            netlink.delete_address(ipr, link['index'], link['name'], iface.ip, iface.network.prefixlen)
+        except netlink.NetlinkFailure as exc:
+            module.fail_json(msg='announce: sending the announcements for %s on %s failed (%s), and removing the '
+                                 'address again failed too (%s); remove it by hand (state=absent), %s and run again'
+                                 % (iface, link['name'], error, exc, cause))
+        module.fail_json(msg='announce: sending the announcements for %s on %s failed (%s), so the address was removed '
+                             'again and the next run adds and announces it; %s and run again, or set announce=never'
+                             % (iface, link['name'], error, cause))
+    module.fail_json(msg='announce: sending the announcements for %s on %s failed (%s); %s and run again'
+                         % (iface, link['name'], error, cause))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -267,6 +309,7 @@ def main():
             announce_count=dict(type='int', default=5),
             announce_interval=dict(type='float', default=0.2),
             announce_mode=dict(type='str', default='request', choices=['request', 'reply', 'both']),
+            announce_router=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -309,6 +352,7 @@ def main():
                 'interface': interface,
                 'label': params['label'] if ip.version == 4 else None,
                 'preferred_lft': params['preferred_lft'],
+                'valid_lft': 'forever',
                 'noprefixroute': params['noprefixroute'],
             })
             if exact is not None and ip.version == 4 and params['label'] is None:
@@ -341,13 +385,16 @@ def main():
             if wanted and not module.check_mode:
                 if dad_pending:
                     netlink.wait_for_dad(ipr, link['index'], interface, ip, params['dad_timeout'])
-                frames = announce.frames_for(link['mac'], ip, params['announce_mode'])
-                announced = announce.send(interface, frames, params['announce_count'], params['announce_interval'])
+                frames = announce.frames_for(link['mac'], ip, params['announce_mode'],
+                                             router=params['announce_router'])
+                try:
+                    announced = announce.send(interface, frames, params['announce_count'],
+                                              params['announce_interval'])
+                except (OSError, IOError) as exc:
+                    fail_announcement(module, ipr, link, iface, added=not tracker.before, error=exc)
             module.exit_json(address=tracker.after, announced=announced, **tracker.result(module))
     except netlink.NetlinkFailure as exc:
         module.fail_json(msg=str(exc))
-    except (OSError, IOError) as exc:
-        module.fail_json(msg='sending announcements on %s failed: %s' % (interface, exc))
 
 
 if __name__ == '__main__':

@@ -59,6 +59,7 @@ def test_refuses_an_address_this_host_does_not_hold(lab):
     frames = lab.capture(6)
     run = lab.module('gratuitous_arp', interface='eth0', addresses=['198.51.100.77'], count=1)
     assert run.failed and 'addresses: 198.51.100.77 not assigned to eth0' in run.result['msg']
+    assert '(198.51.100.77 is on no interface of this host)' in run.result['msg']
     assert [f for f in frames() if f.get('spa') == '198.51.100.77'] == []
 
 
@@ -67,7 +68,7 @@ def test_refuses_an_address_held_on_another_interface(lab):
     lab.ip(lab.ns, 'addr', 'add', VIP + '/32', 'dev', 'lo')
     frames = lab.capture(6)
     run = lab.module('gratuitous_arp', interface='eth0', addresses=[VIP], count=1)
-    assert run.failed and 'addresses: %s not assigned to eth0' % VIP in run.result['msg']
+    assert run.failed and 'addresses: %s not assigned to eth0 (%s is on lo)' % (VIP, VIP) in run.result['msg']
     assert [f for f in frames() if f.get('spa') == VIP] == []
     run = lab.module('gratuitous_arp', interface='eth0', addresses=[VIP], count=1, require_held=False)
     assert not run.failed and run.result['sent'] == 1
@@ -88,3 +89,30 @@ def test_down_or_missing_interface_is_refused(lab):
     lab.ip(lab.ns, 'link', 'set', 'eth0', 'down')
     run = lab.module('gratuitous_arp', interface='eth0', addresses=['198.51.100.2'])
     assert run.failed and 'interface: eth0 is down' in run.result['msg']
+
+
+def test_router_flag_for_a_gateway_vip(lab):
+    lab.ip(lab.ns, 'addr', 'add', VIP + '/24', 'dev', 'eth0')
+    lab.ip(lab.ns, 'addr', 'add', VIP6 + '/64', 'dev', 'eth0', 'nodad')
+    stale_neighbours(lab, VIP6)
+    frames = lab.capture(20, frames=1)
+    run = lab.module('gratuitous_arp', interface='eth0', addresses=[VIP6], count=1, router=True)
+    assert not run.failed, run.output
+    assert run.result['frames'] == [{'kind': 'na', 'address': VIP6, 'source_mac': lab.link('eth0')['address'],
+                                     'destination_mac': '33:33:00:00:00:01', 'router': True}]
+    na = [f for f in frames() if f['kind'] == 'na' and f['target'] == VIP6]
+    assert len(na) == 1 and na[0]['router'] and na[0]['override'] and not na[0]['solicited']
+    # The real outcome: the peer now knows the address as a router's.
+    entry = lab.ip_json(lab.peer, 'neigh', 'show', 'to', VIP6, 'dev', 'peer0')[0]
+    assert entry['lladdr'] == lab.link('eth0')['address'] and 'router' in entry, entry
+
+    # Without router (the default) the flag is clear, and the peer forgets that it is a router.
+    run = lab.module('gratuitous_arp', check=True, interface='eth0', addresses=[VIP6, VIP], mode='both')
+    assert [f.get('router') for f in run.result['frames']] == [False, None, None]
+    frames = lab.capture(20, frames=1)
+    run = lab.module('gratuitous_arp', interface='eth0', addresses=[VIP6], count=1)
+    assert not run.failed, run.output
+    na = [f for f in frames() if f['kind'] == 'na' and f['target'] == VIP6]
+    assert len(na) == 1 and not na[0]['router']
+    entry = lab.ip_json(lab.peer, 'neigh', 'show', 'to', VIP6, 'dev', 'peer0')[0]
+    assert 'router' not in entry, entry

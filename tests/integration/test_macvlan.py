@@ -89,10 +89,22 @@ def test_missing_parent_and_macvlan_parent_are_refused(lab):
     assert lab.link('mv1') is None
 
 
-def test_mac_in_use_by_a_sibling_is_reported(lab):
+def test_mac_in_use_by_a_sibling_or_the_parent_is_refused_before_anything_changes(lab):
     lab.module('macvlan', name='mv0', parent='eth0', mac='02:00:00:00:00:01')
     run = lab.module('macvlan', name='mv1', parent='eth0', mac='02:00:00:00:00:01')
-    assert run.failed and 'the kernel refused it' in run.result['msg']
+    assert run.failed
+    assert ('mac: 02:00:00:00:00:01 is already used by mv0 on eth0, and two macvlans on one parent cannot be up '
+            'with the same MAC; choose another mac or remove mv0 first') in run.result['msg']
+    assert lab.link('mv1') is None, 'the refused macvlan was left behind'
+    run = lab.module('macvlan', name='mv1', parent='eth0', mac=lab.link('eth0')['address'])
+    assert run.failed and 'is the MAC of the parent eth0 itself' in run.result['msg']
+    assert lab.link('mv1') is None
+    # Down, the kernel lets it share the MAC; it is then refused when it is to come up.
+    run = lab.module('macvlan', name='mv1', parent='eth0', mac='02:00:00:00:00:01', link_state='down')
+    assert not run.failed, run.output
+    run = lab.module('macvlan', name='mv1', parent='eth0', mac='02:00:00:00:00:01')
+    assert run.failed and 'is already used by mv0 on eth0' in run.result['msg']
+    assert 'UP' not in lab.link('mv1')['flags']
 
 
 def test_absent_removes_only_the_macvlan_and_is_idempotent(lab):
@@ -103,3 +115,101 @@ def test_absent_removes_only_the_macvlan_and_is_idempotent(lab):
     assert lab.link('eth0') is not None
     again = lab.module('macvlan', name='mv0', state='absent')
     assert not again.failed and again.changed == 0
+
+
+def with_vip(lab, name='mv0', parent='eth0'):
+    """A macvlan on ``parent`` holding 198.51.100.10/24; returns its ifindex."""
+    run = lab.module('macvlan', name=name, parent=parent, mac='02:00:00:00:00:01')
+    assert not run.failed, run.output
+    lab.ip(lab.ns, 'addr', 'add', '198.51.100.10/24', 'dev', name)
+    return lab.link(name)['ifindex']
+
+
+def assert_untouched(lab, index, parent='eth0'):
+    link = lab.link('mv0')
+    assert link is not None, 'the macvlan is gone after a refused change'
+    assert link['ifindex'] == index and link['link'] == parent
+    assert link['address'] == '02:00:00:00:00:01' and link['mtu'] == 1500 and 'UP' in link['flags']
+    assert link['linkinfo']['info_data']['mode'] == 'private'
+    assert [a['local'] for a in lab.addresses('mv0') if a['family'] == 'inet'] == ['198.51.100.10']
+    assert [lk['ifname'] for lk in lab.ip_json(lab.ns, 'link', 'show') if lk['ifname'].startswith('hanet-')] == []
+
+
+def test_a_move_the_new_parent_refuses_for_its_mtu_changes_nothing(lab):
+    lab.ip(lab.ns, 'link', 'add', 'eth1', 'mtu', '1400', 'type', 'veth', 'peer', 'name', 'eth1p')
+    lab.ip(lab.ns, 'link', 'set', 'eth1', 'up')
+    index = with_vip(lab)
+    for check in (True, False):
+        run = lab.module('macvlan', check=check, name='mv0', parent='eth1', mtu=1500)
+        assert run.failed, run.output
+        assert ('mtu: mv0 would have MTU 1500, above the MTU 1400 of its parent eth1, and a macvlan cannot exceed '
+                'its parent; set mtu to 1400 or less, or raise the MTU of eth1 first') in run.result['msg']
+        assert_untouched(lab, index)
+    # Without mtu the interface keeps its MTU, which eth1 cannot carry either: refused the same way.
+    run = lab.module('macvlan', name='mv0', parent='eth1')
+    assert run.failed and 'mtu: mv0 would have MTU 1500, above the MTU 1400' in run.result['msg']
+    assert_untouched(lab, index)
+    # With an MTU that fits, it moves.
+    run = lab.module('macvlan', name='mv0', parent='eth1', mtu=1400)
+    assert not run.failed and run.result['recreated'] is True, run.output
+    link = lab.link('mv0')
+    assert link['link'] == 'eth1' and link['mtu'] == 1400 and 'UP' in link['flags']
+    assert [a['local'] for a in lab.addresses('mv0') if a['family'] == 'inet'] == ['198.51.100.10']
+
+
+def test_a_move_the_kernel_refuses_changes_nothing(lab):
+    # A bridge port cannot carry a macvlan (EBUSY): nothing checks that up front, the kernel refuses the new
+    # interface, which is created before the old one is deleted.
+    lab.ip(lab.ns, 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p')
+    lab.ip(lab.ns, 'link', 'add', 'br0', 'type', 'bridge')
+    lab.ip(lab.ns, 'link', 'set', 'eth1', 'master', 'br0')
+    index = with_vip(lab)
+    run = lab.module('macvlan', name='mv0', parent='eth1')
+    assert run.failed, run.output
+    assert 'parent: mv0 cannot move to its new parent and was left as it was' in run.result['msg']
+    assert 'EBUSY' in run.result['msg']
+    assert_untouched(lab, index)
+
+
+def test_a_parent_that_is_not_ethernet_is_refused_before_anything_changes(lab):
+    index = with_vip(lab)
+    run = lab.module('macvlan', name='mv0', parent='lo')
+    assert run.failed
+    assert 'parent: lo is not an Ethernet interface (link type loopback)' in run.result['msg']
+    assert_untouched(lab, index)
+
+
+def test_mode_and_mtu_are_never_half_applied(lab):
+    index = with_vip(lab)
+    run = lab.module('macvlan', name='mv0', parent='eth0', mac='02:00:00:00:00:01', mode='bridge', mtu=9000)
+    assert run.failed
+    assert 'mtu: mv0 would have MTU 9000, above the MTU 1500 of its parent eth0' in run.result['msg']
+    assert_untouched(lab, index)
+
+
+def test_into_and_out_of_passthru(lab):
+    index = with_vip(lab)
+    lab.module('macvlan', name='mv1', parent='eth0')
+    refused = lab.module('macvlan', name='mv0', parent='eth0', mode='passthru')
+    assert refused.failed
+    assert ('mode: passthru must be the only macvlan on eth0, which also carries mv1; remove those first or choose '
+            'another mode') in refused.result['msg']
+    assert_untouched(lab, index)
+    lab.module('macvlan', name='mv1', state='absent')
+
+    run = lab.module('macvlan', name='mv0', parent='eth0', mode='passthru')
+    assert not run.failed and run.result['recreated'] is True, run.output
+    link = lab.link('mv0')
+    assert link['linkinfo']['info_data']['mode'] == 'passthru' and link['address'] == lab.link('eth0')['address']
+    assert [a['local'] for a in lab.addresses('mv0') if a['family'] == 'inet'] == ['198.51.100.10']
+    other = lab.module('macvlan', name='mv1', parent='eth0')
+    assert other.failed and 'parent: eth0 carries the passthru macvlan mv0' in other.result['msg']
+    assert lab.link('mv1') is None
+
+    # Out of passthru without a mac: a MAC of its own (the parent's is refused for a macvlan that is up).
+    run = lab.module('macvlan', name='mv0', parent='eth0', mode='private')
+    assert not run.failed and run.result['recreated'] is True, run.output
+    link = lab.link('mv0')
+    assert link['linkinfo']['info_data']['mode'] == 'private' and 'UP' in link['flags']
+    assert link['address'] != lab.link('eth0')['address']
+    assert [a['local'] for a in lab.addresses('mv0') if a['family'] == 'inet'] == ['198.51.100.10']

@@ -30,7 +30,7 @@ def test_ipv4_vip_is_added_announced_and_idempotent(lab):
     assert run.result['diff'] == {
         'before': {},
         'after': {'address': '198.51.100.10/24', 'interface': 'eth0', 'label': 'eth0:web',
-                  'preferred_lft': 'forever', 'noprefixroute': False},
+                  'preferred_lft': 'forever', 'valid_lft': 'forever', 'noprefixroute': False},
     }
     info = addr(lab, '198.51.100.10/24')
     assert info and info['label'] == 'eth0:web'
@@ -121,3 +121,64 @@ def test_a_dadfailed_address_can_be_removed(lab):
     run = lab.module('vip', address='2001:db8::1/64', interface='eth0', state='absent')
     assert not run.failed and run.changed == 1, run.output
     assert addr(lab, '2001:db8::1/64') is None
+
+
+def test_an_add_whose_announcement_fails_is_undone(lab):
+    # On a down link the address can be added but nothing can be sent: the add is undone, so that the next run
+    # adds and announces it again instead of reporting ok with nothing announced.
+    lab.ip(lab.ns, 'link', 'set', 'eth0', 'down')
+    before = lab.snapshot()
+    for dummy in range(2):
+        run = lab.module('vip', address='198.51.100.10/24', interface='eth0', announce_count=1)
+        assert run.failed, run.output
+        assert ('announce: sending the announcements for 198.51.100.10/24 on eth0 failed' in run.result['msg']
+                and 'so the address was removed again and the next run adds and announces it; eth0 is down; bring it '
+                'up and run again' in run.result['msg']), run.result['msg']
+        assert addr(lab, '198.51.100.10/24') is None, 'the address was left without its announcement'
+        assert lab.snapshot() == before
+    lab.ip(lab.ns, 'link', 'set', 'eth0', 'up')
+    frames = lab.capture(20, frames=1)
+    run = lab.module('vip', address='198.51.100.10/24', interface='eth0', announce_count=1)
+    assert not run.failed and run.changed == 1 and run.result['announced'] == 1, run.output
+    assert [f for f in frames() if f['kind'] == 'arp' and f['spa'] == '198.51.100.10']
+
+    # An address that was there before is not removed when a refresh cannot be sent.
+    lab.ip(lab.ns, 'link', 'set', 'eth0', 'down')
+    run = lab.module('vip', address='198.51.100.10/24', interface='eth0', announce='always', announce_count=1)
+    assert run.failed and 'on eth0 failed' in run.result['msg'] and 'removed' not in run.result['msg']
+    assert addr(lab, '198.51.100.10/24') is not None
+
+
+def test_an_address_with_finite_lifetimes_is_made_permanent(lab):
+    lab.ip(lab.ns, 'addr', 'add', '198.51.100.10/24', 'dev', 'eth0', 'valid_lft', '300', 'preferred_lft', '200')
+    lab.ip(lab.ns, 'addr', 'add', '2001:db8::10/64', 'dev', 'eth0', 'valid_lft', '300', 'preferred_lft', '0', 'nodad')
+    for address, preferred in (('198.51.100.10/24', 'forever'), ('2001:db8::10/64', '0')):
+        check = lab.module('vip', check=True, address=address, interface='eth0', preferred_lft=preferred, nodad=True,
+                           announce='never')
+        assert not check.failed and check.changed == 1, check.output
+        assert addr(lab, address)['valid_life_time'] <= 300, 'check mode changed the lifetime'
+
+        run = lab.module('vip', address=address, interface='eth0', preferred_lft=preferred, nodad=True,
+                         announce='never')
+        assert not run.failed and run.changed == 1, run.output
+        diff = run.result['diff']
+        assert 0 < int(diff['before']['valid_lft']) <= 300
+        assert diff['after']['valid_lft'] == 'forever' and diff['after']['preferred_lft'] == preferred
+        if preferred == 'forever':
+            assert 0 < int(diff['before']['preferred_lft']) <= 200
+        info = addr(lab, address)
+        assert info['valid_life_time'] == 4294967295
+        assert info['preferred_life_time'] == (4294967295 if preferred == 'forever' else 0)
+
+        again = lab.module('vip', address=address, interface='eth0', preferred_lft=preferred, nodad=True,
+                           announce='never')
+        assert not again.failed and again.changed == 0
+
+
+def test_ipv6_gateway_vip_is_announced_with_the_router_flag(lab):
+    frames = lab.capture(20, frames=1)
+    run = lab.module('vip', address='2001:db8::10/64', interface='eth0', nodad=True, announce_count=1,
+                     announce_router=True)
+    assert not run.failed and run.result['announced'] == 1, run.output
+    na = [f for f in frames() if f['kind'] == 'na' and f['target'] == '2001:db8::10']
+    assert len(na) == 1 and na[0]['router'] and na[0]['override']

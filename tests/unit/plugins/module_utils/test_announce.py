@@ -60,3 +60,30 @@ def test_unsolicited_na_fields_and_checksum():
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     assert total == 0xFFFF
+
+
+def na_flags(frame):
+    return struct.unpack('!I', frame[58:62])[0]
+
+
+def test_router_flag_is_set_only_when_asked():
+    # The old positional forms still work (roles/ucarp/files/announce calls frames_for(mac, address, 'both')).
+    assert na_flags(_announce.unsolicited_na(MAC, '2001:db8::10')) == 0x20000000
+    assert na_flags(_announce.frames_for(MAC, '2001:db8::10', 'both')[0][1]) == 0x20000000
+    router = _announce.frames_for(MAC, '2001:db8::10', 'both', router=True)
+    assert [kind for kind, dummy in router] == ['na']
+    assert na_flags(router[0][1]) == 0x80000000 | 0x20000000  # R and O set, S clear
+    assert na_flags(_announce.unsolicited_na(MAC, '2001:db8::10', router=True)) == 0xA0000000
+    # IPv4 has no such flag: the frames are the same either way.
+    assert _announce.frames_for(MAC, '198.51.100.10', 'both', router=True) == \
+        _announce.frames_for(MAC, '198.51.100.10', 'both')
+
+
+def test_router_flag_keeps_the_checksum_right():
+    icmp = _announce.unsolicited_na(MAC, '2001:db8::10', router=True)[54:]
+    src, dst = ipaddress.IPv6Address('2001:db8::10').packed, ipaddress.IPv6Address('ff02::1').packed
+    data = src + dst + struct.pack('!I', len(icmp)) + b'\x00\x00\x00\x3a' + icmp
+    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    assert total == 0xFFFF
