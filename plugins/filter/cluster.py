@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Cluster model filters used by the cluster role: cluster_preflight, keepalived_instances, links_from_facts,
-ucarp_instances, vip_expectations, vip_holders."""
+"""Cluster model filters used by the cluster role and the playbooks: cluster_preflight, keepalived_instances,
+keepalived_vmac_name, links_from_facts, ucarp_instances, vip_expectations, vip_holders, vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -25,6 +25,10 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
                                           maintenance_track)
     except model.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.keepalived_instances: %s' % exc)
+
+
+def keepalived_vmac_name(instance):
+    return model.keepalived_vmac_name(dict(instance))
 
 
 def links_from_facts(facts):
@@ -49,6 +53,10 @@ def vip_holders(links_by_host, expectations):
     return model.vip_holders(dict(links_by_host), dict(expectations))
 
 
+def vip_successions(members, down=None, holders=None):
+    return model.vip_successions(list(members), list(down or []), dict(holders or {}))
+
+
 class FilterModule(object):
     """Cluster model filters of hanet.failover."""
 
@@ -56,8 +64,10 @@ class FilterModule(object):
         return {
             'cluster_preflight': cluster_preflight,
             'keepalived_instances': keepalived_instances,
+            'keepalived_vmac_name': keepalived_vmac_name,
             'links_from_facts': links_from_facts,
             'ucarp_instances': ucarp_instances,
             'vip_expectations': vip_expectations,
             'vip_holders': vip_holders,
+            'vip_successions': vip_successions,
         }

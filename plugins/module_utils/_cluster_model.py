@@ -56,6 +56,28 @@ def _label(vip):
     return 'cluster_vips[%s]' % (vip.get('name') if isinstance(vip, dict) and vip.get('name') else '?')
 
 
+# keepalived's PASS authentication keeps 8 bytes. The role writes the password in double quotes: inside them
+# keepalived's parser keeps spaces, # and ! (outside they split the word or start a comment), but a " ends the
+# word, a \ escapes the next character (a trailing one continues the line), $ starts a parameter expansion and a
+# lone brace is read as a block's end. Printable ASCII only, so that characters and bytes agree.
+KEEPALIVED_AUTH_PASS_MAX = 8
+KEEPALIVED_AUTH_PASS_REFUSED = '"\\${}'
+
+
+def keepalived_auth_pass_problem(password):
+    """Why keepalived could not take ``password`` as its VRRP PASS password as given, or None."""
+    if not isinstance(password, (str, int)) or isinstance(password, bool):
+        return 'give the password as a string of 1 to %d characters' % KEEPALIVED_AUTH_PASS_MAX
+    password = str(password)
+    if not 1 <= len(password.encode('utf-8')) <= KEEPALIVED_AUTH_PASS_MAX:
+        return ('give 1 to %d characters (keepalived PASS authentication keeps %d bytes and cuts a longer one)'
+                % (KEEPALIVED_AUTH_PASS_MAX, KEEPALIVED_AUTH_PASS_MAX))
+    if any(not ' ' <= ch <= '~' or ch in KEEPALIVED_AUTH_PASS_REFUSED for ch in password):
+        return ('keepalived would not read it back as given; use printable ASCII characters (spaces, # and ! are '
+                'fine) without " \\ $ { or }')
+    return None
+
+
 def resolved_vip(vip, profile='default', backend='keepalived'):
     """The VIP with defaults filled in (version, advert_int, mac). Raises ModelError on the first bad field."""
     if not isinstance(vip, dict):
@@ -114,14 +136,9 @@ def resolved_vip(vip, profile='default', backend='keepalived'):
     if vip.get('auth_pass') is not None:
         if version == 3:
             raise ModelError('%s.auth_pass: VRRPv3 has no authentication; remove auth_pass or use version 2' % label)
-        password = str(vip['auth_pass'])
-        if not 1 <= len(password) <= 8:
-            raise ModelError('%s.auth_pass: give 1 to 8 characters (keepalived PASS authentication)' % label)
-        # keepalived splits its configuration at white space and braces, starts a comment at # or !, expands $,
-        # continues a line after \ and keeps quotes for itself.
-        if any(ch.isspace() or not ch.isprintable() or ch in '#!"\'{}$\\' for ch in password):
-            raise ModelError('%s.auth_pass: keepalived would not read it as one word; give printable characters '
-                             'without spaces, quotes, braces, #, !, $ or \\' % label)
+        problem = keepalived_auth_pass_problem(vip['auth_pass'])
+        if problem:
+            raise ModelError('%s.auth_pass: %s' % (label, problem))
     out['mac'] = _resolved_mac(vip, out, label)
     return out
 
@@ -196,6 +213,49 @@ def member_priority(member, vip):
     if member['name'] in priorities:
         return priorities[member['name']]
     return member.get('priority')
+
+
+def vip_successions(members, down=None, holders=None):
+    """Per VIP name, the member expected to hold it: what the drill and the maintenance playbooks wait for.
+
+    ``members`` as for preflight (name, vips, priority; links are not needed). ``down`` names members out of the
+    election (faulted or drained). ``holders`` maps VIP names to the member holding each now (a name or a list
+    whose first entry is taken): such a VIP stays where it is unless that member is down. Otherwise VRRP and
+    CARP give it to the highest priority among the other members that carry it, its ``priorities`` taking
+    precedence over cluster_priority, as keepalived_instances and ucarp_instances configure them.
+
+    Returns ``{name: {'address': ip, 'holder': member or None, 'before': member or None, 'order': [members,
+    highest priority first]}}``; no passwords.
+    """
+    down = set(down or [])
+    holders = dict(holders or {})
+    ranked = {}
+    addresses = {}
+    for member in members:
+        for vip in member.get('vips') or []:
+            if not isinstance(vip, dict) or not vip.get('name'):
+                continue
+            name = str(vip['name'])
+            addresses.setdefault(name, str(vip.get('address', '')).split('/', 1)[0])
+            prio = member_priority(member, vip)
+            if isinstance(prio, bool) or not isinstance(prio, int):
+                try:
+                    prio = int(prio)
+                except (TypeError, ValueError):
+                    continue  # the preflight refuses a member without a usable priority
+            ranked.setdefault(name, []).append((-prio, str(member['name'])))
+    result = {}
+    for name, entries in sorted(ranked.items()):
+        order = [host for dummy, host in sorted(entries)]
+        before = holders.get(name)
+        if isinstance(before, (list, tuple)):
+            before = before[0] if before else None
+        if before in down or before not in order:
+            holder = next((host for host in order if host not in down), None)
+        else:
+            holder = before
+        result[name] = {'address': addresses[name], 'holder': holder, 'before': before, 'order': order}
+    return result
 
 
 def preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
@@ -317,13 +377,34 @@ def _vrid_collisions(by_name):
     return errors
 
 
+# The macvlan of a keepalived vmac instance. keepalived itself would call an unnamed one vrrp.VRID, or vrrp6.VRID
+# (then vrrp1.VRID, ...) for IPv6 when that name is taken: the collection always names it, so that the name does
+# not depend on what else exists on the host.
+KEEPALIVED_VMAC_NAMES = {4: 'vrrp.%d', 6: 'vrrp6.%d'}
+
+
 def vmac_interface(vip, backend='keepalived'):
     """The name of the macvlan that carries a vmac VIP (None in garp mode)."""
     if vip['mac_mode'] != 'vmac':
         return None
     if backend == 'ucarp':
         return 'ucarp.%d' % vip['vrid']
-    return ('vrrp.%d' if vip['family'] == 4 else 'vrrp6.%d') % vip['vrid']
+    return KEEPALIVED_VMAC_NAMES[vip['family']] % vip['vrid']
+
+
+def keepalived_vmac_name(instance):
+    """The vmac interface of a keepalived_instances entry (see roles/keepalived/meta/argument_specs.yml).
+
+    Its vmac_name, else vrrp.VRID, or vrrp6.VRID when the instance's first VIP is IPv6 (keepalived takes the
+    instance's family from it); None without use_vmac.
+    """
+    if not isinstance(instance, dict) or not instance.get('use_vmac'):
+        return None
+    if instance.get('vmac_name'):
+        return str(instance['vmac_name'])
+    first = (instance.get('virtual_ipaddresses') or [''])[0]
+    address = str(first.get('address', '') if isinstance(first, dict) else first)
+    return KEEPALIVED_VMAC_NAMES[6 if ':' in address else 4] % int(instance['virtual_router_id'])
 
 
 def _vmac_name_collisions(by_name, backend):
@@ -393,22 +474,37 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
 def own_address(member, vip):
     """The member's own address of the VIP's family in the VIP's subnet on the VIP's interface, or None.
 
-    Never one of the cluster's VIPs (the member may hold another VIP of the same subnet right now), so the answer
-    does not depend on who holds what. Of several, the first the kernel lists (as before).
+    Never one of the cluster's VIPs (the member may hold any of them right now; IPv6 lists the newest address
+    first), so the answer does not depend on who holds what. Of several, a settled address first: one that is
+    not tentative (duplicate address detection still running), not deprecated, not secondary (IPv4: added
+    after the first in its subnet; IPv6: a temporary privacy address), permanent (not from autoconfiguration)
+    and of global scope, where the links say so (failover_info's address flags; Ansible's facts have none).
+    Among equals, the first the kernel lists. An address whose duplicate address detection failed is never
+    used.
     """
     vip_iface = ipaddress.ip_interface(vip['address'])
-    vips = set([str(vip_iface.ip)])
+    vips = set([vip_iface.ip])
     for other in member.get('vips') or []:
         try:
-            vips.add(str(ipaddress.ip_interface(other.get('address')).ip))
-        except (TypeError, ValueError):
+            vips.add(ipaddress.ip_interface(other.get('address')).ip)
+        except (AttributeError, TypeError, ValueError):
             pass  # the preflight names a malformed address of another VIP itself
 
     link = next((lk for lk in member.get('links') or [] if lk['name'] == vip['interface']), None)
-    own = [entry['address'] for entry in (link or {}).get('addresses', [])
-           if entry['family'] == vip['family'] and entry['address'] not in vips
-           and ipaddress.ip_address(entry['address']) in vip_iface.network]
-    return own[0] if own else None
+    candidates = []
+    for position, entry in enumerate((link or {}).get('addresses', [])):
+        if entry.get('family') != vip['family'] or entry.get('dadfailed'):
+            continue
+        try:
+            address = ipaddress.ip_address(entry['address'])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if address in vips or address not in vip_iface.network:
+            continue
+        unsettled = (bool(entry.get('tentative')), bool(entry.get('deprecated')), bool(entry.get('secondary')),
+                     entry.get('permanent') is False, entry.get('scope', 0) not in (0, 'global', 'universe'))
+        candidates.append((unsettled, position, str(address)))
+    return min(candidates)[2] if candidates else None
 
 
 def ucarp_instances(member, members, cluster_name='hanet', profile='default'):

@@ -46,7 +46,7 @@ KEEPALIVED = [
     ('VRID collision', vip_change('api', vrid=57), '.vrid: VRID 57 is already used'),
     ('sub-second advert on VRRPv2', vip_change('web', advert_int=0.5), 'cluster_vips[web].advert_int'),
     ('VRRPv2 password too long', vip_change('api', auth_pass='nine-char'), 'cluster_vips[api].auth_pass'),
-    ('VRRPv2 password with a space', vip_change('api', auth_pass='a b'), 'cluster_vips[api].auth_pass: keepalived would not'),
+    ('VRRPv2 password with a double quote', vip_change('api', auth_pass='a"b'), 'cluster_vips[api].auth_pass: keepalived would not'),
     ('unknown profile', extra(cluster_profile='turbo'), 'cluster_profile'),
     ('ucarp while keepalived runs', extra(cluster_backend='ucarp'), 'keepalived is running but cluster_backend is ucarp'),
     # Passes the model, fails `keepalived -t`: the live file must stay.

@@ -321,9 +321,135 @@ def test_own_address_is_never_another_vip_whoever_holds_it():
     assert model.own_address(only_vips, {'address': '2001:db8::100/64', 'interface': 'eth0', 'family': 6}) is None
 
 
-@pytest.mark.parametrize('password', ['with sp', 'a#b', 'a!b', 'a"b', "a'b", 'tab\tx', 'a{b', 'a}b', '$x', 'a\\'])
-def test_keepalived_auth_pass_must_be_one_word_for_its_parser(password):
+@pytest.mark.parametrize('password', ['a"b', 'tab\tx', 'a{b', 'a}b', '$x', 'a\\', '\u00e9t\u00e9', 'x\x00'])
+def test_keepalived_auth_pass_must_be_what_its_parser_reads_back_in_quotes(password):
     vip = {'name': 'web', 'address': '198.51.100.10/24', 'interface': 'eth0', 'vrid': 51, 'mac_mode': 'garp',
            'auth_pass': password}
-    with pytest.raises(model.ModelError, match=r'cluster_vips\[web\]\.auth_pass: keepalived would not read it'):
+    with pytest.raises(model.ModelError, match=r'cluster_vips\[web\]\.auth_pass: keepalived would not read it back'):
         model.resolved_vip(vip, 'default', 'keepalived')
+
+
+@pytest.mark.parametrize('password', ['with sp', 'a#b', 'a!b', "a'b", 12345678])
+def test_keepalived_auth_pass_in_quotes_keeps_spaces_hashes_and_bangs(password):
+    # The role writes auth_pass "..." (roles/keepalived/templates/auth_pass.j2), where keepalived keeps these.
+    vip = {'name': 'web', 'address': '198.51.100.10/24', 'interface': 'eth0', 'vrid': 51, 'mac_mode': 'garp',
+           'auth_pass': password}
+    assert model.resolved_vip(vip, 'default', 'keepalived')['auth_pass'] == password
+    vips = copy.deepcopy(VIPS)
+    vips[0]['auth_pass'] = password
+    assert model.preflight(members(vips)) == []
+
+
+def test_keepalived_auth_pass_counts_bytes_and_the_error_names_the_field_not_the_secret():
+    vips = copy.deepcopy(VIPS)
+    vips[0]['auth_pass'] = 'sec"ret'
+    errors = model.preflight(members(vips))
+    assert errors and all('cluster_vips[web].auth_pass' in e and 'sec"ret' not in e for e in errors), errors
+    vips[0]['auth_pass'] = '\u00e9' * 5  # 5 characters, 10 bytes
+    assert any('cluster_vips[web].auth_pass: give 1 to 8 characters' in e for e in model.preflight(members(vips)))
+
+
+def test_own_address_prefers_a_settled_permanent_address_to_what_the_kernel_lists_first():
+    # failover_info's flags: a VIP, then addresses that are tentative, deprecated, temporary (secondary), from
+    # autoconfiguration (not permanent), link scope, failed DAD, and only then the host's own static address.
+    vips = [{'name': 'a', 'address': '2001:db8::100/64', 'interface': 'eth0'}]
+    addresses = [
+        {'family': 6, 'address': '2001:db8::100', 'prefixlen': 64},
+        {'family': 6, 'address': '2001:db8::13', 'prefixlen': 64, 'tentative': True},
+        {'family': 6, 'address': '2001:db8::14', 'prefixlen': 64, 'deprecated': True},
+        {'family': 6, 'address': '2001:db8::15', 'prefixlen': 64, 'secondary': True},
+        {'family': 6, 'address': '2001:db8::16', 'prefixlen': 64, 'permanent': False},
+        {'family': 6, 'address': '2001:db8::17', 'prefixlen': 64, 'scope': 253},
+        {'family': 6, 'address': '2001:db8::18', 'prefixlen': 64, 'dadfailed': True},
+        {'family': 6, 'address': '2001:db8::12', 'prefixlen': 64, 'tentative': False, 'deprecated': False,
+         'secondary': False},
+    ]
+    member = {'name': 'n1', 'vips': vips, 'links': [{'name': 'eth0', 'addresses': addresses}]}
+    vip = {'address': '2001:db8::100/64', 'interface': 'eth0', 'family': 6}
+    assert model.own_address(member, vip) == '2001:db8::12'
+    # Without a settled one, the least unsettled; never the VIP, never an address whose DAD failed.
+    member['links'][0]['addresses'] = addresses[:3] + addresses[6:7]
+    assert model.own_address(member, vip) == '2001:db8::14'
+    member['links'][0]['addresses'] = [addresses[0], addresses[6]]
+    assert model.own_address(member, vip) is None
+
+
+def test_own_address_ipv4_prefers_the_primary_to_a_secondary_listed_first():
+    vips = [{'name': 'a', 'address': '198.51.100.100/24', 'interface': 'eth0'}]
+    links = [{'name': 'eth0', 'addresses': [
+        {'family': 4, 'address': '198.51.100.100', 'prefixlen': 24, 'secondary': True},
+        {'family': 4, 'address': '198.51.100.50', 'prefixlen': 24, 'secondary': True},
+        {'family': 4, 'address': '198.51.100.11', 'prefixlen': 24, 'secondary': False}]}]
+    member = {'name': 'n1', 'vips': vips, 'links': links}
+    assert model.own_address(member, {'address': '198.51.100.100/24', 'interface': 'eth0', 'family': 4}) == \
+        '198.51.100.11'
+
+
+def test_unicast_peers_do_not_depend_on_who_holds_which_vip_in_facts():
+    # Ansible's facts (check mode) list IPv6 addresses newest first: here n1 holds both VIPs.
+    def facts(own, held):
+        return {'interfaces': ['eth0'],
+                'eth0': {'device': 'eth0', 'macaddress': '02:00:00:00:00:01', 'mtu': 1500,
+                         'ipv4': {'address': '198.51.100.%d' % own, 'prefix': '24'},
+                         'ipv6': [{'address': a, 'prefix': '64', 'scope': 'global'} for a in held]
+                         + [{'address': '2001:db8::%d' % own, 'prefix': '64', 'scope': 'global'}]}}
+    vips = [{'name': 'a6', 'address': '2001:db8::100/64', 'interface': 'eth0', 'vrid': 60, 'unicast': True},
+            {'name': 'b6', 'address': '2001:db8::101/64', 'interface': 'eth0', 'vrid': 61, 'unicast': True}]
+    group = [{'name': 'n1', 'vips': vips, 'priority': 150,
+              'links': model.links_from_facts(facts(11, ['2001:db8::101', '2001:db8::100']))},
+             {'name': 'n2', 'vips': vips, 'priority': 100, 'links': model.links_from_facts(facts(12, []))}]
+    mine = model.keepalived_instances(group[0], members=group)
+    theirs = model.keepalived_instances(group[1], members=group)
+    assert [(i['unicast_src_ip'], i['unicast_peers']) for i in mine] == [('2001:db8::11', ['2001:db8::12'])] * 2
+    assert [(i['unicast_src_ip'], i['unicast_peers']) for i in theirs] == [('2001:db8::12', ['2001:db8::11'])] * 2
+
+
+def three(vips=None):
+    vips = vips or [
+        {'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51},
+        {'name': 'api', 'address': '198.51.100.101/24', 'interface': 'eth0', 'vrid': 52, 'auth_pass': 'secret',
+         'priorities': {'n1': 150, 'n2': 50, 'n3': 100}},
+        {'name': 'db', 'address': '198.51.100.102/24', 'interface': 'eth0', 'vrid': 53,
+         'priorities': {'n3': 200}},
+    ]
+    return [{'name': name, 'vips': copy.deepcopy(vips), 'priority': prio}
+            for name, prio in (('n1', 150), ('n2', 100), ('n3', 50))]
+
+
+def test_vip_successions_honour_per_vip_priorities():
+    group = three()
+    elected = model.vip_successions(group)
+    assert dict((name, entry['holder']) for name, entry in elected.items()) == {'web': 'n1', 'api': 'n1', 'db': 'n3'}
+    assert elected['api']['order'] == ['n1', 'n3', 'n2'] and elected['api']['address'] == '198.51.100.101'
+    # n1 fails: web goes to n2 (cluster_priority), api to n3 (its priorities), db stays with n3.
+    holders = dict((name, entry['holder']) for name, entry in elected.items())
+    after = model.vip_successions(group, ['n1'], holders)
+    assert dict((name, entry['holder']) for name, entry in after.items()) == {'web': 'n2', 'api': 'n3', 'db': 'n3'}
+    assert after['api']['before'] == 'n1' and after['db']['before'] == 'n3'
+    # A holder that is not down keeps its VIP (no preemption by a fault elsewhere); holders may be lists.
+    assert model.vip_successions(group, ['n3'], {'web': ['n2'], 'api': 'n1', 'db': ['n3']})['web']['holder'] == 'n2'
+    # Drain n3 (maintenance): db goes to n1 (150 over 100); nobody is left when every member is down.
+    assert model.vip_successions(group, ['n3'])['db']['holder'] == 'n1'
+    assert model.vip_successions(group, ['n1', 'n2', 'n3'])['web']['holder'] is None
+    assert 'secret' not in repr(after)
+
+
+def test_vip_successions_agree_with_the_ucarp_skews():
+    group = three()
+    for member in group:
+        member['links'] = LINKS
+        for vip in member['vips']:
+            vip['auth_pass'] = 'ucarp-secret'
+    order = model.vip_successions(group)
+    skews = dict((m['name'], dict((i['name'], i['advskew']) for i in model.ucarp_instances(m, group))) for m in group)
+    for name, entry in order.items():
+        assert sorted(skews, key=lambda host: skews[host][name]) == entry['order']
+
+
+def test_cluster_filters_are_exposed():
+    from ansible_collections.hanet.failover.plugins.filter.cluster import FilterModule
+    filters = FilterModule().filters()
+    assert {'vip_successions', 'keepalived_vmac_name'} <= set(filters)
+    assert filters['vip_successions'](three(), ['n1'])['api']['holder'] == 'n3'
+    assert filters['keepalived_vmac_name']({'use_vmac': True, 'virtual_router_id': 7,
+                                            'virtual_ipaddresses': ['2001:db8::7/64']}) == 'vrrp6.7'

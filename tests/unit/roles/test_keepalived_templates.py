@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The keepalived role's templates, rendered as the template module renders them (trim_blocks), with Ansible's own
+filters and the collection's."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pathlib
+import re
+
+import jinja2
+import pytest
+import yaml
+
+from ansible.plugins.filter.core import FilterModule as CoreFilters
+
+from ansible_collections.hanet.failover.plugins.filter.cluster import FilterModule as ClusterFilters
+from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
+
+ROLE = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'keepalived'
+# A multi-line ansible_managed (ansible.cfg allows one): every line must stay a comment.
+MANAGED = 'Ansible managed: do not edit\nchanges are overwritten by the next deploy'
+
+
+def render(name, **variables):
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROLE / 'templates')), trim_blocks=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    # Ansible's filters, but Jinja's own default (Ansible's stands in for Jinja's with its own Undefined).
+    env.filters.update((key, value) for key, value in CoreFilters().filters().items() if key not in env.filters)
+    env.filters.update(dict(('hanet.failover.' + key, value) for key, value in ClusterFilters().filters().items()))
+    context = {'ansible_managed': MANAGED, 'keepalived_instances': [], 'keepalived_track_files': [],
+               'keepalived_scripts': [], 'keepalived_sync_groups': []}
+    context.update(variables)
+    return env.get_template(name).render(**context)
+
+
+def role_defaults():
+    defaults = yaml.safe_load((ROLE / 'defaults' / 'main.yml').read_text())
+    defaults['keepalived_router_id'] = 'n1'
+    defaults['__keepalived_secrets_dir'] = '/etc/keepalived/hanet-secrets'
+    return defaults
+
+
+INSTANCES = [
+    {'name': 'VI_web', 'interface': 'eth0', 'virtual_router_id': 51, 'priority': 150, 'use_vmac': True,
+     'virtual_ipaddresses': [{'address': '198.51.100.100/24'}]},
+    {'name': 'VI_web6', 'interface': 'eth0', 'virtual_router_id': 52, 'priority': 150, 'use_vmac': True,
+     'version': 3, 'native_ipv6': True, 'virtual_ipaddresses': [{'address': '2001:db8::100/64'}]},
+    {'name': 'VI_named', 'interface': 'eth0', 'virtual_router_id': 53, 'priority': 150, 'use_vmac': True,
+     'vmac_name': 'vmac-named', 'virtual_ipaddresses': ['198.51.100.101/24']},
+    {'name': 'VI_api', 'interface': 'eth0', 'virtual_router_id': 54, 'priority': 150, 'auth_pass': 'a b#c!d',
+     'virtual_ipaddresses': [{'address': '198.51.100.102/24', 'dev': 'eth0'}]},
+]
+
+
+@pytest.mark.parametrize('template,variables', [
+    ('keepalived.conf.j2', dict(role_defaults(), keepalived_instances=INSTANCES)),
+    ('hanet-vips.j2', {'keepalived_instances': INSTANCES}),
+    ('keepalived-hanet.conf.j2', dict(role_defaults(), keepalived_config_path='/etc/keepalived/keepalived.conf')),
+])
+def test_a_multi_line_ansible_managed_stays_a_comment(template, variables):
+    text = render(template, **variables)
+    head = text.split('\n')[:4]
+    assert head == ['#', '# Ansible managed: do not edit', '# changes are overwritten by the next deploy', '#'], text
+
+
+def test_the_vmac_interfaces_keepalived_creates_are_the_ones_the_release_list_names():
+    conf = render('keepalived.conf.j2', **dict(role_defaults(), keepalived_instances=INSTANCES))
+    # keepalived is always told the name: unnamed, it would take vrrp6.VRID, vrrp1.VRID, ... where vrrp.VRID is taken.
+    assert re.findall(r'^\s*use_vmac (.*)$', conf, re.M) == ['vrrp.51', 'vrrp6.52', 'vmac-named']
+    vips = render('hanet-vips.j2', keepalived_instances=INSTANCES)
+    assert re.findall(r'^vmac .*$', vips, re.M) == ['vmac vrrp.51 eth0', 'vmac vrrp6.52 eth0', 'vmac vmac-named eth0']
+    assert re.findall(r'^address .*$', vips, re.M) == [
+        'address 198.51.100.100/24 vrrp.51', 'address 2001:db8::100/64 vrrp6.52', 'address 198.51.100.101/24 vmac-named',
+        'address 198.51.100.102/24 eth0']
+
+
+def test_the_cluster_model_and_the_role_name_the_vmac_alike():
+    vip4 = model.resolved_vip({'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51,
+                               'mac_mode': 'vmac'})
+    vip6 = model.resolved_vip({'name': 'web6', 'address': '2001:db8::100/64', 'interface': 'eth0', 'vrid': 52,
+                               'mac_mode': 'vmac'})
+    assert model.vmac_interface(vip4) == model.keepalived_vmac_name(INSTANCES[0]) == 'vrrp.51'
+    assert model.vmac_interface(vip6) == model.keepalived_vmac_name(INSTANCES[1]) == 'vrrp6.52'
+    assert model.keepalived_vmac_name(INSTANCES[3]) is None
+
+
+def test_the_password_is_written_in_double_quotes():
+    assert render('auth_pass.j2', item=INSTANCES[3]) == 'auth_pass "a b#c!d"\n'
+
+
+def role_pattern():
+    return re.compile(yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text())['__keepalived_auth_pass_pattern'])
+
+
+@pytest.mark.parametrize('password', ['a b#c!d', "it's", '12345678', ' ', '~%&*()@;', 'ok-[]|^'])
+def test_passwords_keepalived_reads_back_pass_the_role_and_the_preflight(password):
+    assert role_pattern().match(password)
+    assert model.keepalived_auth_pass_problem(password) is None
+
+
+@pytest.mark.parametrize('password', ['', '123456789', 'a"b', 'a\\b', 'a\\', '$_HASH', 'a{b', '}', 'tab\tx',
+                                      'new\nline', '\u00e9t\u00e9', 'del\x7f'])
+def test_passwords_keepalived_cannot_read_back_are_refused_by_both(password):
+    assert not role_pattern().match(password)
+    assert model.keepalived_auth_pass_problem(password)
+
+
+def test_the_role_and_the_preflight_agree_on_every_character():
+    pattern = role_pattern()
+    for code in range(0x180):
+        char = chr(code)
+        assert bool(pattern.match(char)) == (model.keepalived_auth_pass_problem(char) is None), repr(char)
