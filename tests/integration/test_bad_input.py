@@ -90,3 +90,36 @@ def test_keepalived_role_refuses_a_vmac_name_keepalived_reads_as_a_keyword(lab_o
     assert message.startswith('keepalived_instances[].vmac_name %s:' % vmac_name), message
     assert len(run.records) == 1 or all(rec['status'] != 'changed' for rec in run.records), run.records
     assert lab_one.snapshot() == before
+
+
+@pytest.mark.parametrize('password', ['nine-char', 'se"cret', 'a$_HASH', 'back\\', 'brace}', 'tab\tx'])
+def test_keepalived_role_refuses_a_password_keepalived_would_not_read_back(lab_one, password):
+    # The role writes auth_pass "..." for keepalived; what it cannot read back as given is refused before anything
+    # changes, naming the field and the instance, never the password.
+    before = lab_one.snapshot()
+    instance = {'name': 'web', 'interface': 'eth0', 'virtual_router_id': 57, 'priority': 150,
+                'virtual_ipaddresses': ['198.51.100.106/24'], 'auth_pass': password}
+    run = lab_one.play([{'name': 'keepalived role', 'ansible.builtin.include_role': {'name': 'hanet.failover.keepalived'},
+                         'vars': {'keepalived_instances': [instance], 'keepalived_install': False}}], check=True)
+    assert run.failed, 'the keepalived role accepted auth_pass %r' % password
+    message = run.result.get('msg', '')
+    assert message.startswith('keepalived_instances[].auth_pass of web: give 1 to 8 printable ASCII'), message
+    assert password not in message
+    assert len(run.records) == 1 or all(rec['status'] != 'changed' for rec in run.records), run.records
+    assert lab_one.snapshot() == before
+
+
+@pytest.mark.parametrize('password', ['twenty-bytes-secret!', 'nineteen-bytes-é-ok', 'with space'])
+def test_ucarp_role_refuses_a_password_ucarp_cannot_use(lab_one, password):
+    # ucarp 1.5 exits with "Password too long" above 19 bytes (é is two): refused before anything changes, naming
+    # the instance, never the password.
+    before = lab_one.snapshot()
+    instance = {'name': 'web', 'interface': 'eth0', 'srcip': '198.51.100.2', 'vhid': 59,
+                'address': '198.51.100.106/24', 'password': password}
+    run = lab_one.play([{'name': 'ucarp role', 'ansible.builtin.include_role': {'name': 'hanet.failover.ucarp'},
+                         'vars': {'ucarp_instances': [instance], 'ucarp_install': False}}], check=True)
+    assert run.failed, 'the ucarp role accepted a password of %d bytes' % len(password.encode('utf-8'))
+    message = run.result.get('msg', '')
+    assert message.startswith('ucarp_instances[web].password: give 1 to 19 bytes'), (message, run.result)
+    assert password not in str(run.result) and password not in str(run.records)
+    assert lab_one.snapshot() == before

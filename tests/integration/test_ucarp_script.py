@@ -296,3 +296,53 @@ def test_the_end_of_a_handover_does_not_resign(lab, script):
     assert script.run('release').returncode == 0
     assert carp_frames(collected) == []
     assert script.vip_on('eth0') == []
+
+
+# Day 2: the role rewrites the settings before it restarts ucarp, so a stop must release what is held, not what
+# the new settings name (a garp -> vmac change used to leave the old address on eth0: two holders).
+@pytest.mark.parametrize('before, after', [('garp', 'vmac'), ('vmac', 'garp')])
+def test_a_stop_after_a_mode_change_releases_what_is_held(lab, script, before, after):
+    script.configure(before)
+    assert script.run('up').returncode == 0
+    script.configure(after)
+    down = script.run('down', by_ucarp=False)  # systemd's ExecStopPost, with the new settings
+    assert down.returncode == 0, down.stderr
+    assert script.vip_on('eth0') == [], 'the old garp address stayed: %s' % down.stderr
+    if lab.link('ucarp.51') is not None:
+        assert script.vip_on('ucarp.51') == [] and 'UP' not in lab.link('ucarp.51')['flags']
+    assert not (script.run_dir / ('held-%s' % script.instance)).exists()
+
+
+def test_an_up_under_new_settings_lets_the_old_hold_go_first(lab, script):
+    script.configure('garp')
+    assert script.run('up').returncode == 0
+    script.configure('vmac')
+    up = script.run('up')
+    assert up.returncode == 0, up.stderr
+    assert script.vip_on('eth0') == [], 'the VIP is on eth0 and on the macvlan'
+    assert len(script.vip_on('ucarp.51')) == 1
+    assert ping(lab, VIP)
+
+
+def test_an_address_change_releases_the_old_address_when_ucarp_lets_go(lab, script):
+    script.configure('garp')
+    assert script.run('up').returncode == 0
+    script.configure('garp', UCARP_ADDR='198.51.100.11')
+    # The running ucarp still has the old address and passes it to its down script.
+    down = script.run('down')
+    assert down.returncode == 0, down.stderr
+    assert script.vip_on('eth0') == []
+    # Without a record (or for an address neither names) it is still refused.
+    assert script.run('down', vip='198.51.100.77').returncode == 1
+
+
+def test_a_stale_handover_marker_does_not_keep_the_vip(lab, script):
+    script.configure('garp')
+    assert script.run('up').returncode == 0
+    marker = script.run_dir / ('handover-%s' % script.instance)
+    marker.write_text('')
+    old = time.time() - 3600
+    os.utime(str(marker), (old, old))  # left by a drain that failed an hour ago
+    down = script.run('down')
+    assert down.returncode == 0, down.stderr
+    assert script.vip_on('eth0') == [] and not marker.exists()
