@@ -4,7 +4,8 @@
 
 Usage: vip_probe.py OUTPUT DURATION INTERVAL VIP [VIP...]
 Per VIP: probes sent, replies, lost, and outage_ms: the longest time between two answered
-probes, less one interval (0 when every probe was answered). Needs CAP_NET_RAW. Bounded in
+probes, less one interval (0 when every probe was answered), and outage_after: when (epoch seconds) the
+last probe answered before that outage was sent. Needs CAP_NET_RAW. Bounded in
 time and count; it sends only to the addresses it is given. SIGINT or SIGTERM ends it early
 (it still waits a second for late replies and writes the report).
 """
@@ -91,7 +92,9 @@ def main():
         gaps = [b - a for a, b in zip(times, times[1:])]
         longest = max(gaps) if gaps else duration
         report[key] = {'sent': total, 'replies': len(times), 'lost': len(sent[key]),
-                       'outage_ms': int(round(max(0.0, longest - interval) * 1000)) if times else int(duration * 1000)}
+                       'outage_ms': int(round(max(0.0, longest - interval) * 1000)) if times else int(duration * 1000),
+                       # Wall-clock time (epoch seconds) of the last answered probe before the longest outage.
+                       'outage_after': round(times[gaps.index(longest)], 3) if gaps else None}
     with open(output, 'w') as handle:
         json.dump(report, handle)
 

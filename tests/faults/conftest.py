@@ -11,6 +11,7 @@ import os
 import pytest
 
 import lab_cluster
+import test_day2_changes
 
 
 @pytest.fixture(scope='session', params=sorted(lab_cluster.BACKENDS))
@@ -25,3 +26,4 @@ def cluster(request, tmp_path_factory):
 
 def pytest_sessionfinish(session, exitstatus):
     lab_cluster.write_results()
+    test_day2_changes.write_changes()

@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 LAB = os.path.join(REPO, 'scripts', 'lab')
 PROBE = os.path.join(REPO, 'playbooks', 'files', 'vip_probe.py')
+ARP_REPLIES = os.path.join(HERE, 'arp_replies.py')
 RESULTS = os.path.join(HERE, 'RESULTS.md')
 VENV_BIN = os.path.dirname(sys.executable)
 
@@ -92,25 +93,36 @@ class Cluster:
         self.members = [self.node1, self.node2]
         self.ips = dict(zip((self.node1, self.node2, self.client), spec['ips']))
         self.suites = dict(zip((self.node1, self.node2, self.client), spec.get('suites', ('bookworm',) * 3)))
-        self.vips = spec['vips']
-        self.units = ['keepalived'] if backend == 'keepalived' else ['ucarp@%s' % v['name'] for v in self.vips]
+        self.vips = [dict(v) for v in spec['vips']]
+        self.priorities = {self.node1: 150, self.node2: 100}
         self.inventory = os.path.join(tmp_dir, 'inventory.yml')
         self.pids = {}
         self.tmp = tmp_dir
 
+    @property
+    def units(self):
+        return ['keepalived'] if self.backend == 'keepalived' else ['ucarp@%s' % v['name'] for v in self.vips]
+
     # -- set-up ---------------------------------------------------------------------------------------------
     def up(self):
         run([LAB, 'up'] + ['%s=%s@%s' % (host, ip, self.suites[host]) for host, ip in self.ips.items()])
+        self.write_inventory()
+        self.deploy()
+        run(['podman', 'cp', PROBE, '%s:/usr/local/sbin/hanet-vip-probe' % self.client])
+        run(['podman', 'cp', ARP_REPLIES, '%s:/usr/local/sbin/hanet-arp-replies' % self.client])
+
+    def write_inventory(self):
+        """The inventory of the cluster as it is configured now (self.vips, self.priorities, self.settings)."""
         cluster_vars = {'cluster_name': self.name, 'cluster_backend': self.backend, 'cluster_vips': self.vips,
+                        # Restart a killed daemon after 10 s, so the failover is seen before the old master returns.
                         'keepalived_restart_sec': 10, 'ucarp_restart_sec': 10}
         cluster_vars.update(self.settings)
         inventory = {'all': {
             'vars': dict(lab_ssh_vars(), ansible_python_interpreter='/usr/bin/python3'),
             'children': {
                 'failover_members': {
-                    # Restart a killed daemon after 10 s, so the failover is seen before the old master returns.
                     'vars': cluster_vars,
-                    'hosts': {self.node1: {'cluster_priority': 150}, self.node2: {'cluster_priority': 100}}},
+                    'hosts': dict((host, {'cluster_priority': prio}) for host, prio in self.priorities.items())},
                 'failover_clients': {'hosts': {self.client: {}}}}}}
         # Over SSH on the lab network, as the lab's unprivileged user with sudo (as real inventories connect).
         for group in inventory['all']['children'].values():
@@ -118,8 +130,10 @@ class Cluster:
                 group['hosts'][host]['ansible_host'] = self.ips[host]
         with open(self.inventory, 'w') as handle:
             yaml.safe_dump(inventory, handle)
-        self.deploy()
-        run(['podman', 'cp', PROBE, '%s:/usr/local/sbin/hanet-vip-probe' % self.client])
+
+    def master(self):
+        """The member with the highest priority (every VIP's expected holder; no VIP sets its own priorities here)."""
+        return max(self.priorities, key=self.priorities.get)
 
     def down(self):
         self.heal()
