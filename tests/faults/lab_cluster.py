@@ -316,25 +316,32 @@ def record(row):
     ROWS.append(row)
 
 
+def ran_alongside():
+    """' The suite ran alongside ...' when make test ran it beside other suites (HANET_FAULTS_ALONGSIDE), else ''."""
+    other = os.environ.get('HANET_FAULTS_ALONGSIDE')
+    return (' The suite ran alongside %s on the same CPUs.' % other) if other else ''
+
+
+def write_table(path, head, columns, keys, rows):
+    """A results file: the ``head`` lines, then one table row per row (``keys`` in the order of ``columns``)."""
+    lines = list(head) + ['| %s |' % ' | '.join(columns), '|%s' % ('---|' * len(columns))]
+    lines += ['| %s |' % ' | '.join('%s' % row[key] for key in keys) for row in rows]
+    with open(path, 'w') as handle:
+        handle.write('\n'.join(lines) + '\n')
+
+
 def write_results():
     if not ROWS:
         return
-    lines = ['# Fault suite results', '',
-             '<!-- Written by tests/faults (make test-faults). Do not edit; rerun the suite. -->', '',
-             'Generated %s by `make test-faults`: two members (priorities 150 and 100) and a client in the container '
-             'lab, the master on Debian 13 and the backup on Debian 12 for keepalived, the other way round for ucarp, '
-             'one vmac and one garp IPv4 VIP per backend, default profile (adverts every second). The client '
-             'probes every VIP every 10 ms during a fault. Ansible connects over SSH on the lab network.%s'
-             % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-                (' The suite ran alongside %s on the same CPUs.' % os.environ['HANET_FAULTS_ALONGSIDE'])
-                if os.environ.get('HANET_FAULTS_ALONGSIDE') else ''),
-             '', 'Bounds: failover within %.1f s (3 missed adverts + skew + 2 s), recovery after a heal or restart '
-             'within %d s, a stopped member back within %d s.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND), '',
-             '| backend | fault | one holder after (s) | bound (s) | probes lost web / api | outage ms web / api '
-             '| client MAC right | client reaches VIPs | result |',
-             '|---|---|---|---|---|---|---|---|---|']
-    for row in ROWS:
-        lines.append('| %(backend)s | %(fault)s | %(settled)s | %(bound)s | %(lost)s | %(outage)s | %(mac)s | '
-                     '%(reach)s | %(result)s |' % row)
-    with open(RESULTS, 'w') as handle:
-        handle.write('\n'.join(lines) + '\n')
+    head = ['# Fault suite results', '',
+            '<!-- Written by tests/faults (make test-faults). Do not edit; rerun the suite. -->', '',
+            'Generated %s by `make test-faults`: two members (priorities 150 and 100) and a client in the container '
+            'lab, the master on Debian 13 and the backup on Debian 12 for keepalived, the other way round for ucarp, '
+            'one vmac and one garp IPv4 VIP per backend, default profile (adverts every second). The client '
+            'probes every VIP every 10 ms during a fault. Ansible connects over SSH on the lab network.%s'
+            % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), ran_alongside()),
+            '', 'Bounds: failover within %.1f s (3 missed adverts + skew + 2 s), recovery after a heal or restart '
+            'within %d s, a stopped member back within %d s.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND), '']
+    write_table(RESULTS, head, ['backend', 'fault', 'one holder after (s)', 'bound (s)', 'probes lost web / api',
+                                'outage ms web / api', 'client MAC right', 'client reaches VIPs', 'result'],
+                ['backend', 'fault', 'settled', 'bound', 'lost', 'outage', 'mac', 'reach', 'result'], ROWS)

@@ -19,7 +19,7 @@ import os
 import re
 import time
 
-from lab_cluster import HERE, RECOVER_BOUND, FAILOVER_BOUND
+from lab_cluster import FAILOVER_BOUND, HERE, RECOVER_BOUND, ran_alongside, write_table
 
 CHANGES = os.path.join(HERE, 'CHANGES.md')
 ROWS = []
@@ -227,22 +227,16 @@ def write_changes():
     """Called at the end of the session (conftest.py): the table of every row run."""
     if not ROWS:
         return
-    lines = ['# Day-2 change matrix', '',
-             '<!-- Written by tests/faults/test_day2_changes.py (make test-faults). Do not edit; rerun the suite. -->',
-             '', 'Generated %s: the fault suite\'s clusters (two members, priorities 150/100, Debian 12 and 13 mixed; '
-             'see RESULTS.md), one change after the other, each applied by `playbooks/cluster.yml` over SSH while '
-             'the client probes every VIP every 10 ms. Probes lost are counted on the addresses the change keeps '
-             '(a new or moved address is not probed during its change). After each change: one holder per VIP and '
-             'nothing left elsewhere, the client\'s neighbour entry right and ARP answered by one MAC, a second run '
-             'with changed=0, then a failover (the master\'s daemon stopped) and a failback.%s'
-             % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-                (' The suite ran alongside %s on the same CPUs.' % os.environ['HANET_FAULTS_ALONGSIDE'])
-                if os.environ.get('HANET_FAULTS_ALONGSIDE') else ''), '',
-             '| backend | change | apply | probes lost, untouched VIPs | probes lost, changed VIPs | bound (why) '
-             '| second run | failover, failback | result |',
-             '|---|---|---|---|---|---|---|---|---|']
-    for row in ROWS:
-        lines.append('| %(backend)s | %(change)s | %(apply)s | %(untouched)s | %(touched)s | %(bound)s | %(second)s '
-                     '| %(failover)s | %(result)s |' % row)
-    with open(CHANGES, 'w') as handle:
-        handle.write('\n'.join(lines) + '\n')
+    head = ['# Day-2 change matrix', '',
+            '<!-- Written by tests/faults/test_day2_changes.py (make test-faults). Do not edit; rerun the suite. -->',
+            '', 'Generated %s: the fault suite\'s clusters (two members, priorities 150/100, Debian 12 and 13 mixed; '
+            'see RESULTS.md), one change after the other, each applied by `playbooks/cluster.yml` over SSH while '
+            'the client probes every VIP every 10 ms. Probes lost are counted on the addresses the change keeps '
+            '(a new or moved address is not probed during its change). After each change: one holder per VIP and '
+            'nothing left elsewhere, the client\'s neighbour entry right and ARP answered by one MAC, a second run '
+            'with changed=0, then a failover (the master\'s daemon stopped) and a failback.%s'
+            % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), ran_alongside()), '']
+    write_table(CHANGES, head, ['backend', 'change', 'apply', 'probes lost, untouched VIPs',
+                                'probes lost, changed VIPs', 'bound (why)', 'second run', 'failover, failback',
+                                'result'],
+                ['backend', 'change', 'apply', 'untouched', 'touched', 'bound', 'second', 'failover', 'result'], ROWS)
