@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Cluster model filters used by the cluster role and the playbooks: cluster_preflight, keepalived_instances,
-keepalived_vmac_name, links_from_facts, ucarp_instances, vip_expectations, vip_holders, vip_successions."""
+"""Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, keepalived_instances,
+keepalived_vmac_name, links_from_facts, ucarp_instances, ucarp_password_problem, vip_expectations, vip_holders,
+vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -42,6 +43,10 @@ def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
         raise AnsibleFilterError('hanet.failover.ucarp_instances: %s' % exc)
 
 
+def ucarp_password_problem(password):
+    return model.ucarp_password_problem(password)
+
+
 def vip_expectations(members, cluster_name='hanet', profile='default', backend='keepalived'):
     try:
         return model.expected_macs(list(members), cluster_name, profile, backend)
@@ -67,6 +72,7 @@ class FilterModule(object):
             'keepalived_vmac_name': keepalived_vmac_name,
             'links_from_facts': links_from_facts,
             'ucarp_instances': ucarp_instances,
+            'ucarp_password_problem': ucarp_password_problem,
             'vip_expectations': vip_expectations,
             'vip_holders': vip_holders,
             'vip_successions': vip_successions,

@@ -78,6 +78,32 @@ def keepalived_auth_pass_problem(password):
     return None
 
 
+# ucarp 1.5 keeps its password in a 20-byte key with the terminating NUL and exits with "Password too long" above
+# 19 bytes: systemd would restart the unit in a loop while the deploy reported ok. The role hands it over as the
+# first line of a file, so white space (a newline ends the line) and other unprintable characters are refused.
+UCARP_PASSWORD_MAX = 19
+
+
+def ucarp_password_problem(password):
+    """Why ucarp could not use ``password`` as its --pass, or None. The text never quotes the password.
+
+    The one rule of the cluster preflight (``cluster_vips[].auth_pass``) and of the ucarp role
+    (``ucarp_instances[].password``, through the ``ucarp_password_problem`` filter).
+    """
+    if password is None or password == '':
+        return 'ucarp needs a password, the same on every member (it signs the adverts)'
+    if isinstance(password, bool) or not isinstance(password, (str, int)):
+        return 'give the password as a string of 1 to %d bytes' % UCARP_PASSWORD_MAX
+    password = str(password)
+    # Printable first: a lone surrogate has no UTF-8 bytes to count.
+    if any(ch.isspace() or not ch.isprintable() for ch in password) \
+            or len(password.encode('utf-8')) > UCARP_PASSWORD_MAX:
+        return ('give 1 to %d bytes of printable characters without white space (ucarp 1.5 keeps at most %d and '
+                'exits with "Password too long" above, so its unit would restart in a loop)'
+                % (UCARP_PASSWORD_MAX, UCARP_PASSWORD_MAX))
+    return None
+
+
 def resolved_vip(vip, profile='default', backend='keepalived'):
     """The VIP with defaults filled in (version, advert_int, mac). Raises ModelError on the first bad field."""
     if not isinstance(vip, dict):
@@ -164,17 +190,10 @@ def _resolve_ucarp(vip, out, profile, label, iface):
         raise ModelError('%s.deadratio: give a whole number from 1 to 255 (adverts a backup may miss before it '
                          'takes over; ucarp default 3), got %r' % (label, deadratio))
     out['deadratio'] = deadratio
-    password = vip.get('auth_pass')
-    if password in (None, ''):
-        raise ModelError('%s.auth_pass: ucarp needs a password, the same on every member (it signs the adverts)'
-                         % label)
-    password = str(password)
-    # ucarp 1.5 keeps the password in a 20-byte key with its terminating NUL and exits with "Password too long"
-    # above 19 bytes: the unit would crash-loop while the deploy reported ok.
-    if len(password.encode('utf-8')) > 19 or any(ch.isspace() or not ch.isprintable() for ch in password):
-        raise ModelError('%s.auth_pass: give 1 to 19 bytes of printable characters without spaces (ucarp keeps at '
-                         'most 19)' % label)
-    out['auth_pass'] = password
+    problem = ucarp_password_problem(vip.get('auth_pass'))
+    if problem:
+        raise ModelError('%s.auth_pass: %s' % (label, problem))
+    out['auth_pass'] = str(vip['auth_pass'])
 
 
 def _resolved_mac(vip, out, label):
