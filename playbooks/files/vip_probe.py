@@ -60,19 +60,27 @@ def main():
         if now >= next_send and now - start < duration:
             seq = (seq + 1) & 0xFFFF
             for vip in vips:
-                if vip.version == 4:
-                    header = struct.pack('!BBHHH', 8, 0, 0, ident, seq)
-                    packet = struct.pack('!BBHHH', 8, 0, checksum(header), ident, seq)
-                    socks[4].sendto(packet, (str(vip), 0))
-                else:  # the kernel fills in the ICMPv6 checksum
-                    socks[6].sendto(struct.pack('!BBHHH', 128, 0, 0, ident, seq), (str(vip), 0))
                 sent[str(vip)][seq] = now
+                try:
+                    if vip.version == 4:
+                        header = struct.pack('!BBHHH', 8, 0, 0, ident, seq)
+                        packet = struct.pack('!BBHHH', 8, 0, checksum(header), ident, seq)
+                        socks[4].sendto(packet, (str(vip), 0))
+                    else:  # the kernel fills in the ICMPv6 checksum
+                        socks[6].sendto(struct.pack('!BBHHH', 128, 0, 0, ident, seq), (str(vip), 0))
+                except OSError:
+                    # A VIP that nobody holds for seconds: the neighbour entry fails and the socket reports the
+                    # host unreachable. The probe counts as lost; the probing goes on.
+                    pass
             next_send += interval
         elif now - start >= duration + 1.0:
             break
         ready = select.select(list(socks.values()), [], [], max(0.0, min(next_send - time.time(), 0.05)))[0]
         for sock in ready:
-            data, addr = sock.recvfrom(2048)
+            try:
+                data, addr = sock.recvfrom(2048)
+            except OSError:  # an error queued on the socket (host unreachable), not a reply
+                continue
             if sock is socks[4]:
                 data = data[(data[0] & 0x0F) * 4:]
                 kind = 0
