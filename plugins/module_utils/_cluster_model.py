@@ -343,9 +343,12 @@ def _daemon_conflicts(member, backend):
     """The other failover daemon running on a member would fight the one deployed for the same VIPs."""
     daemons = member.get('daemons') or {}
     other = 'ucarp' if backend == 'keepalived' else 'keepalived'
-    if (daemons.get(other) or {}).get('running'):
-        return ['%s: %s is running but cluster_backend is %s; both would claim the VIPs. Stop and disable %s '
-                'first (systemctl disable --now %s), or set cluster_backend: %s'
+    # One the cluster role deployed itself (its record says so) is stopped and removed by this run before the
+    # new backend starts (roles/cluster/tasks/retire.yml).
+    if (daemons.get(other) or {}).get('running') and member.get('deployed_backend') != other:
+        return ['%s: %s is running but cluster_backend is %s, and this role did not deploy it (no record in '
+                '/etc/hanet-failover/backend); both would claim the VIPs. Stop and disable %s first '
+                '(systemctl disable --now %s), or set cluster_backend: %s'
                 % (member['name'], other, backend, other, 'keepalived' if other == 'keepalived' else "'ucarp@*'",
                    other)]
     return []

@@ -33,6 +33,8 @@ VENV_BIN = os.path.dirname(sys.executable)
 BACKENDS = {
     'keepalived': {
         'prefix': 'fk', 'ips': ('198.51.100.71', '198.51.100.72', '198.51.100.79'),
+        # The member the change matrix adds and removes (test_day2_changes.py): its address and release.
+        'joiner': ('198.51.100.73', 'bookworm'),
         # node1 (the master), node2, client: the Debian release of each (scripts/lab's suites).
         'suites': ('trixie', 'bookworm', 'trixie'),
         'vips': [
@@ -43,6 +45,7 @@ BACKENDS = {
     },
     'ucarp': {
         'prefix': 'fu', 'ips': ('198.51.100.81', '198.51.100.82', '198.51.100.89'),
+        'joiner': ('198.51.100.83', 'trixie'),
         'suites': ('bookworm', 'trixie', 'bookworm'),
         'vips': [
             {'name': 'web', 'address': '198.51.100.108/24', 'interface': 'eth0', 'vrid': 59, 'mac_mode': 'vmac',
@@ -61,6 +64,11 @@ RECOVER_BOUND = 8
 BOOT_BOUND = 30
 
 ROWS = []
+
+
+def vrrp_mac(vrid):
+    """The VRRP virtual router MAC of a VRID (IPv4): what a vmac VIP's clients see."""
+    return '00:00:5e:00:01:%02x' % vrid
 
 
 def lab_ssh_vars():
@@ -82,7 +90,8 @@ def run(args, check=True, **kwargs):
 
 class Cluster:
     """Two members and a client. ``spec`` (prefix, ips, vips) defaults to BACKENDS[backend]; ``settings`` are
-    extra cluster-wide inventory variables (bench/failover.py sets cluster_profile there)."""
+    extra cluster-wide inventory variables (bench/failover.py sets cluster_profile there). ``members`` are the
+    members in service; ``leaving`` those still in the inventory with cluster_member_state absent."""
 
     def __init__(self, backend, tmp_dir, spec=None, name=None, settings=None):
         spec = spec or BACKENDS[backend]
@@ -95,6 +104,9 @@ class Cluster:
         self.suites = dict(zip((self.node1, self.node2, self.client), spec.get('suites', ('bookworm',) * 3)))
         self.vips = [dict(v) for v in spec['vips']]
         self.priorities = {self.node1: 150, self.node2: 100}
+        self.leaving = []
+        self.joiner = spec.get('joiner')
+        self.prefix = spec['prefix']
         self.inventory = os.path.join(tmp_dir, 'inventory.yml')
         self.pids = {}
         self.tmp = tmp_dir
@@ -122,7 +134,9 @@ class Cluster:
             'children': {
                 'failover_members': {
                     'vars': cluster_vars,
-                    'hosts': dict((host, {'cluster_priority': prio}) for host, prio in self.priorities.items())},
+                    'hosts': dict((host, dict({'cluster_priority': prio},
+                                              **({'cluster_member_state': 'absent'} if host in self.leaving else {})))
+                                  for host, prio in self.priorities.items())},
                 'failover_clients': {'hosts': {self.client: {}}}}}}
         # Over SSH on the lab network, as the lab's unprivileged user with sudo (as real inventories connect).
         for group in inventory['all']['children'].values():
@@ -133,7 +147,34 @@ class Cluster:
 
     def master(self):
         """The member with the highest priority (every VIP's expected holder; no VIP sets its own priorities here)."""
-        return max(self.priorities, key=self.priorities.get)
+        return max(self.members, key=self.priorities.get)
+
+    def successor(self):
+        """The member that takes the VIPs over when the master stops."""
+        master = self.master()
+        return max((h for h in self.members if h != master), key=self.priorities.get)
+
+    def add_member(self, priority):
+        """Start the spec's joiner as a bare lab host (nothing of the roles on it) and make it a member."""
+        address, suite = self.joiner
+        host = '%s-node3' % self.prefix
+        run([LAB, 'up', '%s=%s@%s' % (host, address, suite)])
+        self.ips[host], self.suites[host] = address, suite
+        self.members.append(host)
+        self.priorities[host] = priority
+        return host
+
+    def retire_member(self, host):
+        """Mark a member cluster_member_state absent (it stays in the inventory until forget_member)."""
+        self.members.remove(host)
+        self.leaving.append(host)
+
+    def forget_member(self, host):
+        """Take a retired member out of the inventory and remove its container."""
+        self.leaving.remove(host)
+        del self.priorities[host]
+        run([LAB, 'down', host], check=False)
+        del self.ips[host]
 
     def down(self):
         self.heal()
@@ -210,7 +251,7 @@ class Cluster:
 
     def expected_mac(self, vip, holder):
         if vip['mac_mode'] == 'vmac':
-            return '00:00:5e:00:01:%02x' % vip['vrid']
+            return vrrp_mac(vip['vrid'])
         return self.mac_of(holder, vip['interface'])
 
     def client_view(self):
@@ -236,22 +277,31 @@ class Cluster:
                 return view
             time.sleep(0.5)
 
-    def start_probe(self, seconds):
-        addresses = [v['address'].split('/')[0] for v in self.vips]
+    def start_probe(self, seconds, addresses=None):
+        """Probe every 10 ms, for ``seconds``, the VIPs' addresses (or the ``addresses`` given)."""
+        if addresses is None:
+            addresses = [v['address'].split('/')[0] for v in self.vips]
         self.exec(self.client, 'rm', '-f', '/tmp/faults-probe.json')
         run(['podman', 'exec', '-d', self.client, 'python3', '/usr/local/sbin/hanet-vip-probe',
-             '/tmp/faults-probe.json', str(seconds), '0.01'] + addresses)
+             '/tmp/faults-probe.json', str(seconds), '0.01'] + list(addresses))
         time.sleep(1)
 
-    def probe_result(self, timeout=60):
+    def probe_addresses(self, timeout=60, stop=False):
+        """The probe's figures per address; ``stop`` ends it first (SIGINT: it writes what it has)."""
+        if stop:
+            self.exec(self.client, 'pkill', '-INT', '-f', 'hanet-vip-probe', check=False)
         deadline = time.time() + timeout
         while time.time() < deadline:
             proc = self.exec(self.client, 'cat', '/tmp/faults-probe.json', check=False)
             if proc.returncode == 0 and proc.stdout.strip():
-                data = json.loads(proc.stdout)
-                return dict((v['name'], data[v['address'].split('/')[0]]) for v in self.vips)
+                return json.loads(proc.stdout)
             time.sleep(0.5)
         raise AssertionError('the probe did not finish')
+
+    def probe_result(self, timeout=60):
+        """The probe's figures per VIP name."""
+        data = self.probe_addresses(timeout)
+        return dict((v['name'], data[v['address'].split('/')[0]]) for v in self.vips)
 
     # -- faults ---------------------------------------------------------------------------------------------
     def exec_podman(self, *args):

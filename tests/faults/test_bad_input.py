@@ -35,6 +35,18 @@ def extra(**values):
     return lambda cluster: values
 
 
+RECORD = '/etc/hanet-failover/backend'
+
+
+def foreign_daemon(**values):
+    """The running daemon was not deployed by the role: node2 has no record of it (moved aside for the case; the
+    test puts it back). A change of cluster_backend must then be refused, not switch."""
+    def apply(cluster):
+        cluster.exec(cluster.node2, 'mv', RECORD, RECORD + '.test-aside')
+        return values
+    return apply
+
+
 KEEPALIVED = [
     ('vrid 300', vip_change('web', vrid=300), 'cluster_vips[web].vrid'),
     ('multicast vmac', vip_change('web', mac='01:00:5e:00:00:01'), 'cluster_vips[web].mac'),
@@ -48,7 +60,8 @@ KEEPALIVED = [
     ('VRRPv2 password too long', vip_change('api', auth_pass='nine-char'), 'cluster_vips[api].auth_pass'),
     ('VRRPv2 password with a double quote', vip_change('api', auth_pass='a"b'), 'cluster_vips[api].auth_pass: keepalived would not'),
     ('unknown profile', extra(cluster_profile='turbo'), 'cluster_profile'),
-    ('ucarp while keepalived runs', extra(cluster_backend='ucarp'), 'keepalived is running but cluster_backend is ucarp'),
+    ('ucarp while a keepalived the role did not deploy runs', foreign_daemon(cluster_backend='ucarp'),
+     'keepalived is running but cluster_backend is ucarp, and this role did not deploy it'),
     # Passes the model, fails `keepalived -t`: the live file must stay.
     ('keepalived -t rejects the file', extra(keepalived_vrrp_garp_interval=0), "vrrp_garp_interval '0' is invalid"),
 ]
@@ -59,7 +72,8 @@ UCARP = [
     ('password of 20 bytes', vip_change('web', auth_pass='twenty-bytes-secret!'), 'cluster_vips[web].auth_pass: give 1 to 19'),
     ('sub-second advbase', vip_change('web', advert_int=0.5), 'cluster_vips[web].advert_int'),
     ('keepalived-only field', vip_change('web', version=3), 'cluster_vips[web].version applies to keepalived only'),
-    ('keepalived while ucarp runs', extra(cluster_backend='keepalived'), 'ucarp is running but cluster_backend is'),
+    ('keepalived while a ucarp the role did not deploy runs', foreign_daemon(cluster_backend='keepalived'),
+     'ucarp is running but cluster_backend is keepalived, and this role did not deploy it'),
 ]
 
 
@@ -85,10 +99,14 @@ def test_bad_role_input_fails_naming_the_field_and_changes_nothing(cluster, case
     if (case in KEEPALIVED) != (cluster.backend == 'keepalived'):
         pytest.skip('a %s case' % ('keepalived' if case in KEEPALIVED else 'ucarp'))
     path = os.path.join(cluster.tmp, 'bad.json')
-    with open(path, 'w') as handle:
-        json.dump(make(cluster), handle)
     before = host_state(cluster)
-    run = cluster.playbook('-v', '-e', '@' + path, check=False)
+    try:
+        with open(path, 'w') as handle:
+            json.dump(make(cluster), handle)
+        run = cluster.playbook('-v', '-e', '@' + path, check=False)
+    finally:
+        for host in cluster.members:
+            cluster.exec(host, 'sh', '-c', '[ ! -e {0}.test-aside ] || mv {0}.test-aside {0}'.format(RECORD))
     output = run.stdout + run.stderr
     assert run.returncode != 0, 'accepted: %s' % label
     assert field in output, 'the failure does not name %r:\n%s' % (field, output[-3000:])

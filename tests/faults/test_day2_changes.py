@@ -19,7 +19,7 @@ import os
 import re
 import time
 
-from lab_cluster import FAILOVER_BOUND, HERE, RECOVER_BOUND, ran_alongside, write_table
+from lab_cluster import FAILOVER_BOUND, HERE, RECOVER_BOUND, ran_alongside, vrrp_mac, write_table
 
 CHANGES = os.path.join(HERE, 'CHANGES.md')
 ROWS = []
@@ -42,36 +42,15 @@ HANDOVER_BOUND = {'keepalived': 110, 'ucarp': 200}
 # to 3.4 s (CHANGES.md).
 ELECTION_BOUND_KEEPALIVED = int((3 + 0.61 + 1) * 100)
 
-PROBE_OUT = '/tmp/changes-probe.json'
-
-
-def vmac(vrid):
-    return '00:00:5e:00:01:%02x' % vrid
+# keepalived <-> ucarp: the new backend is configured first; then the old one stops and its files go on every
+# member (the VIPs are down from here: a handful of tasks over SSH, 4-6 s in the lab), the new one starts, and
+# its first election takes 3 missed adverts plus the skew (3-4 s). Measured about 8 s (CHANGES.md); the bound
+# allows three times the tasks' share for a loaded CI machine.
+SWITCH_BOUND = 2500
 
 
 def address(vip):
     return vip['address'].split('/')[0]
-
-
-def start_probe(cluster, addresses, seconds=240):
-    cluster.exec(cluster.client, 'rm', '-f', PROBE_OUT)
-    if addresses:
-        cluster.exec(cluster.client, 'sh', '-c', 'nohup python3 /usr/local/sbin/hanet-vip-probe %s %d 0.01 %s '
-                     '>/dev/null 2>&1 &' % (PROBE_OUT, seconds, ' '.join(addresses)))
-        time.sleep(1)
-
-
-def stop_probe(cluster, addresses):
-    if not addresses:
-        return {}
-    cluster.exec(cluster.client, 'pkill', '-INT', '-f', 'hanet-vip-probe', check=False)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        proc = cluster.exec(cluster.client, 'cat', PROBE_OUT, check=False)
-        if proc.returncode == 0 and proc.stdout.strip():
-            return json.loads(proc.stdout)
-        time.sleep(0.3)
-    raise AssertionError('the probe did not finish')
 
 
 def changed_counts(output):
@@ -85,7 +64,7 @@ def stale_state(cluster, vips, gone):
     no virtual-MAC macvlan raised for a VIP that is not vmac (nor, with ucarp, on a member that does not hold it)."""
     problems = []
     expected = cluster.master()
-    allowed_macs = set(vmac(v['vrid']) for v in vips if v.get('mac_mode') == 'vmac')
+    allowed_macs = set(vrrp_mac(v['vrid']) for v in vips if v.get('mac_mode') == 'vmac')
     for host in cluster.members:
         links = cluster.links(host)
         local = set(info['local'] for link in links for info in link.get('addr_info', []))
@@ -122,10 +101,69 @@ def client_problems(cluster, vips):
     return problems
 
 
+# What the roles put on a member, per backend (the cluster role's own files under "cluster").
+ROLE_FILES = {
+    'keepalived': ['/etc/keepalived/keepalived.conf', '/etc/keepalived/hanet-vips', '/etc/keepalived/hanet-secrets',
+                   '/usr/local/libexec/hanet-failover/keepalived-release',
+                   '/etc/systemd/system/keepalived.service.d/hanet-failover.conf'],
+    'ucarp': ['/etc/ucarp/web.conf', '/etc/ucarp/web.pass', '/etc/ucarp/api.conf', '/etc/ucarp/api.pass',
+              '/etc/systemd/system/ucarp@.service', '/usr/local/libexec/hanet-failover/ucarp-vip',
+              '/usr/local/lib/hanet-failover'],
+    'cluster': ['/etc/hanet-failover/backend', '/etc/hanet-failover/maintenance'],
+}
+
+
+def backend_left(cluster, host, backend, files):
+    """Problems: the backend's units still active or enabled on host, or any of ``files`` still there."""
+    problems = []
+    pattern = 'keepalived.service' if backend == 'keepalived' else 'ucarp@*'
+    active = cluster.exec(host, 'systemctl', 'list-units', '--all', '--no-legend', '--plain', '--state=active',
+                          pattern, check=False).stdout.split()
+    if active:
+        problems.append('%s: %s still active (%s)' % (host, backend, active[0]))
+    enabled = cluster.exec(host, 'sh', '-c', 'systemctl list-unit-files --no-legend --plain --state=enabled "%s"; '
+                           'ls /etc/systemd/system/multi-user.target.wants/' % pattern, check=False).stdout
+    if ('keepalived' if backend == 'keepalived' else 'ucarp@') in enabled:
+        problems.append('%s: %s still enabled' % (host, backend))
+    left = cluster.exec(host, 'sh', '-c', 'for f in "$@"; do [ -e "$f" ] && echo "$f"; done; true', '-',
+                        *files).stdout.split()
+    problems += ['%s: %s left behind' % (host, f) for f in left]
+    return problems
+
+
+def retired_left(cluster, host):
+    """Problems on a member the run took out of the cluster: it holds nothing, runs no backend, kept none of the
+    roles' files; then, taken out of the inventory, the next run changes nothing on the others."""
+    problems = []
+    local = set(info['local'] for link in cluster.links(host) for info in link.get('addr_info', []))
+    problems += ['%s still holds %s' % (host, vip['name']) for vip in cluster.vips if address(vip) in local]
+    problems += ['%s has %s up' % (host, link['ifname']) for link in cluster.links(host)
+                 if link.get('address', '').startswith('00:00:5e:00:01:')]
+    for backend in ('keepalived', 'ucarp'):
+        problems += backend_left(cluster, host, backend, ROLE_FILES[backend])
+    problems += backend_left(cluster, host, cluster.backend, ROLE_FILES['cluster'])
+    cluster.forget_member(host)
+    cluster.write_inventory()
+    after = changed_counts(cluster.playbook().stdout)
+    problems += ['the run without %s changed %s on %s' % (host, after.get(h), h) for h in cluster.members
+                 if after.get(h) != 0]
+    return problems
+
+
+def switched_left(cluster, old):
+    """Problems after a change of backend: the old one runs or left files on a member, or the record is wrong."""
+    problems = []
+    for host in cluster.members:
+        problems += backend_left(cluster, host, old, ROLE_FILES[old])
+        record = cluster.exec(host, 'cat', '/etc/hanet-failover/backend', check=False).stdout.strip()
+        if record != cluster.backend:
+            problems.append('%s: /etc/hanet-failover/backend says %r' % (host, record))
+    return problems
+
+
 def failover_and_back(cluster):
     """Stop the master's daemon: the other member holds every VIP; start it: the master holds them again."""
-    master = cluster.master()
-    other = [h for h in cluster.members if h != master][0]
+    master, other = cluster.master(), cluster.successor()
     cluster.systemctl(master, 'stop', *cluster.units)
     try:
         cluster.wait(lambda: cluster.single_holder(other), FAILOVER_BOUND, 'failover to %s' % other)
@@ -136,8 +174,11 @@ def failover_and_back(cluster):
     return problems + ['after the failback: %s' % p for p in client_problems(cluster, cluster.vips)]
 
 
-def change(cluster, what, vips=None, priorities=None, settings=None, touched=(), bound=None, why=''):
-    """Apply one change with cluster.yml and check everything the module docstring lists; record a row."""
+def change(cluster, what, vips=None, priorities=None, settings=None, touched=(), bound=None, why='', backend=None,
+           before_apply=None, checks=None):
+    """Apply one change with cluster.yml and check everything the module docstring lists; record a row.
+    ``before_apply`` changes the lab cluster's model (a member added or marked absent) after the probe starts;
+    ``checks`` returns more problems after the second run (what a leaving member or an old backend left)."""
     bound = HANDOVER_BOUND[cluster.backend] if bound is None else bound
     row = {'backend': cluster.backend, 'change': what, 'apply': '-', 'untouched': '-', 'touched': '-',
            'bound': '%d (%s)' % (bound, why) if why else '-', 'second': '-', 'failover': '-', 'result': 'FAIL'}
@@ -148,7 +189,11 @@ def change(cluster, what, vips=None, priorities=None, settings=None, touched=(),
     kept = set(address(v) for v in before) & set(address(v) for v in after)
     gone = set(address(v) for v in before) - kept
     probed = sorted(kept)
-    start_probe(cluster, probed)
+    if probed:
+        cluster.start_probe(600, probed)
+    if before_apply:
+        before_apply()
+    cluster.backend = backend or cluster.backend
     cluster.vips = after
     cluster.priorities = dict(priorities or cluster.priorities)
     cluster.settings = dict(settings if settings is not None else cluster.settings)
@@ -158,7 +203,7 @@ def change(cluster, what, vips=None, priorities=None, settings=None, touched=(),
     row['apply'] = '%.0f s' % (time.time() - start)
     cluster.wait(lambda: cluster.single_holder(cluster.master()), RECOVER_BOUND, 'one holder after the change',
                  stable=2)
-    probe = stop_probe(cluster, probed)
+    probe = cluster.probe_addresses(stop=True) if probed else {}
     names = dict((address(v), v['name']) for v in after)
     lost = dict((names[a], probe[a]['lost']) for a in probed)
     row['untouched'] = ', '.join('%s %d' % (n, c) for n, c in sorted(lost.items()) if n not in touched) or '-'
@@ -170,7 +215,9 @@ def change(cluster, what, vips=None, priorities=None, settings=None, touched=(),
     problems += ['%s lost %d probes, bound %d' % (n, c, bound) for n, c in lost.items() if n in touched and c > bound]
     second = changed_counts(cluster.playbook().stdout)
     row['second'] = 'changed=%s' % ','.join(str(second.get(h, '?')) for h in cluster.members)
-    problems += ['the second run changed %s on %s' % (second.get(h), h) for h in cluster.members if second.get(h) != 0]
+    problems += ['the second run changed %s on %s' % (second.get(h), h)
+                 for h in cluster.members + cluster.leaving if second.get(h) != 0]
+    problems += checks() if checks else []
     failover = failover_and_back(cluster)
     row['failover'] = 'ok' if not failover else 'FAIL'
     problems += failover + stale_state(cluster, after, gone)
@@ -182,6 +229,7 @@ def test_day2_changes_converge_with_one_holder(cluster):
     base_vips = [dict(v) for v in cluster.vips]
     base_priorities = dict(cluster.priorities)
     base_settings = dict(cluster.settings)
+    base_backend = cluster.backend
     extra = EXTRA[cluster.backend]
     db = dict((k, v) for k, v in extra.items() if k != 'moved')
     db.update(interface='eth0', mac_mode='garp')
@@ -216,9 +264,31 @@ def test_day2_changes_converge_with_one_holder(cluster):
         change(cluster, 'fast -> default profile, priorities back', vips=base_vips + store, settings=base_settings,
                priorities=base_priorities, touched=every, why='one handover')
         change(cluster, 'remove a VIP', vips=base_vips)
+        every = tuple(v['name'] for v in base_vips)
+        change(cluster, 'add a member: a bare host with the highest priority (it takes every VIP)',
+               before_apply=lambda: cluster.add_member(200), touched=every,
+               why='one handover to the new member, which the run installs and starts')
+        joiner = cluster.members[-1]
+        change(cluster, 'remove a member: the holder of every VIP (cluster_member_state absent, then out of '
+               'the inventory)', before_apply=lambda: cluster.retire_member(joiner), touched=every,
+               why='one handover: its backend stops first', checks=lambda: retired_left(cluster, joiner))
+        if cluster.backend == 'keepalived':
+            # ucarp needs a password on every VIP (1-19 bytes); keepalived's web VIP has none.
+            carp_vips = [dict(vip, auth_pass=vip.get('auth_pass', 'fk-web-s3cret')) for vip in base_vips]
+            why = 'every member stops the old backend, then the new one starts: the VIPs are down in between'
+            change(cluster, 'switch the backend: keepalived -> ucarp', vips=carp_vips, backend='ucarp',
+                   touched=every, bound=SWITCH_BOUND, why=why, checks=lambda: switched_left(cluster, 'keepalived'))
+            change(cluster, 'switch the backend: ucarp -> keepalived', vips=base_vips, backend='keepalived',
+                   touched=every, bound=SWITCH_BOUND, why=why, checks=lambda: switched_left(cluster, 'ucarp'))
     finally:
-        if cluster.vips != base_vips or cluster.priorities != base_priorities or cluster.settings != base_settings:
+        for host in [h for h in cluster.members + cluster.leaving if h not in base_priorities]:
+            if host in cluster.members:
+                cluster.retire_member(host)
+            cluster.forget_member(host)
+        if (cluster.vips != base_vips or cluster.priorities != base_priorities or cluster.settings != base_settings
+                or cluster.backend != base_backend):
             cluster.vips, cluster.priorities, cluster.settings = base_vips, base_priorities, base_settings
+            cluster.backend = base_backend
             cluster.write_inventory()
             cluster.deploy()
 

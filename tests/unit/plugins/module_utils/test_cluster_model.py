@@ -181,6 +181,17 @@ def test_the_other_daemon_running_is_refused():
     assert model.preflight(group)[0].startswith('n1: ucarp is running but cluster_backend is keepalived')
 
 
+def test_the_other_daemon_deployed_by_the_role_is_switched_not_refused():
+    """A change of cluster_backend: the running daemon is the one the role recorded, and the run replaces it."""
+    group = members()
+    for member in group:
+        member['daemons'] = {'keepalived': {'running': False, 'pids': []}, 'ucarp': {'running': True, 'pids': [9]}}
+        member['deployed_backend'] = 'ucarp'
+    assert model.preflight(group) == []
+    group[1]['deployed_backend'] = 'keepalived'
+    assert model.preflight(group)[0].startswith('n2: ucarp is running but cluster_backend is keepalived')
+
+
 def test_unknown_backend_and_profile_are_named():
     errors = model.preflight(members(), backend='heartbeat', profile='turbo')
     assert "cluster_backend: 'heartbeat' is not supported; use keepalived or ucarp" in errors
