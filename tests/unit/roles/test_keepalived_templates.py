@@ -56,7 +56,7 @@ INSTANCES = [
 
 @pytest.mark.parametrize('template,variables', [
     ('keepalived.conf.j2', dict(role_defaults(), keepalived_instances=INSTANCES)),
-    ('hanet-vips.j2', {'keepalived_instances': INSTANCES}),
+    ('hanet-vips.j2', dict(role_defaults(), keepalived_instances=INSTANCES)),
     ('keepalived-hanet.conf.j2', dict(role_defaults(), keepalived_config_path='/etc/keepalived/keepalived.conf')),
 ])
 def test_a_multi_line_ansible_managed_stays_a_comment(template, variables):
@@ -69,11 +69,58 @@ def test_the_vmac_interfaces_keepalived_creates_are_the_ones_the_release_list_na
     conf = render('keepalived.conf.j2', **dict(role_defaults(), keepalived_instances=INSTANCES))
     # keepalived is always told the name: unnamed, it would take vrrp6.VRID, vrrp1.VRID, ... where vrrp.VRID is taken.
     assert re.findall(r'^\s*use_vmac (.*)$', conf, re.M) == ['vrrp.51', 'vrrp6.52', 'vmac-named']
-    vips = render('hanet-vips.j2', keepalived_instances=INSTANCES)
+    vips = render('hanet-vips.j2', **dict(role_defaults(), keepalived_instances=INSTANCES))
     assert re.findall(r'^vmac .*$', vips, re.M) == ['vmac vrrp.51 eth0', 'vmac vrrp6.52 eth0', 'vmac vmac-named eth0']
     assert re.findall(r'^address .*$', vips, re.M) == [
-        'address 198.51.100.100/24 vrrp.51', 'address 2001:db8::100/64 vrrp6.52', 'address 198.51.100.101/24 vmac-named',
-        'address 198.51.100.102/24 eth0']
+        'address 198.51.100.100/24 vrrp.51 VI_web', 'address 2001:db8::100/64 vrrp6.52 VI_web6',
+        'address 198.51.100.101/24 vmac-named VI_named', 'address 198.51.100.102/24 eth0 VI_api']
+
+
+def load_resigner():
+    """roles/keepalived/files/keepalived-resign as a module (it has no .py suffix on the targets)."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader('keepalived_resign', str(ROLE / 'files' / 'keepalived-resign'))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+UNICAST = {'name': 'VI_uni', 'interface': 'eth1', 'virtual_router_id': 60, 'priority': 100, 'version': 3,
+           'advert_int': 0.1, 'unicast_src_ip': '10.0.0.1', 'unicast_peers': ['10.0.0.2', '10.0.0.3'],
+           'virtual_ipaddresses': ['10.0.0.100/24']}
+
+
+def test_the_release_list_describes_each_instance_for_the_resignation_without_a_password(tmp_path):
+    text = render('hanet-vips.j2', **dict(role_defaults(), keepalived_instances=INSTANCES + [UNICAST]))
+    assert 'a b#c!d' not in text
+    assert re.findall(r'^vrrp .*$', text, re.M) == [
+        'vrrp VI_web interface=eth0 family=4 version=2 vrid=51 advert_int=1 vips=198.51.100.100',
+        'vrrp VI_web6 interface=eth0 family=6 version=3 vrid=52 advert_int=1 vips=2001:db8::100',
+        'vrrp VI_named interface=eth0 family=4 version=2 vrid=53 advert_int=1 vips=198.51.100.101',
+        'vrrp VI_api interface=eth0 family=4 version=2 vrid=54 advert_int=1 vips=198.51.100.102 auth=PASS '
+        'auth_file=/etc/keepalived/hanet-secrets/VI_api.auth',
+        'vrrp VI_uni interface=eth1 family=4 version=3 vrid=60 advert_int=0.1 vips=10.0.0.100 unicast_src=10.0.0.1 '
+        'unicast_peers=10.0.0.2,10.0.0.3']
+    # The helper reads back what the role rendered: the list, and the password from the file keepalived includes.
+    listing = tmp_path / 'hanet-vips'
+    listing.write_text(text)
+    auth = tmp_path / 'VI_api.auth'
+    auth.write_text(render('auth_pass.j2', item=INSTANCES[3]))
+    resigner = load_resigner()
+    instances, vips = resigner.read_list(str(listing))
+    assert sorted(instances) == ['VI_api', 'VI_named', 'VI_uni', 'VI_web', 'VI_web6']
+    assert instances['VI_uni']['unicast_peers'] == '10.0.0.2,10.0.0.3'
+    assert vips == set(['198.51.100.100', '2001:db8::100', '198.51.100.101', '198.51.100.102', '10.0.0.100'])
+    assert resigner.password_from(str(auth)) == b'a b#c!d'
+
+
+def test_the_drop_in_gives_the_release_the_lib_dir_of_the_resignation():
+    text = render('keepalived-hanet.conf.j2', **dict(role_defaults(), keepalived_config_path='/etc/keepalived/keepalived.conf'))
+    assert re.findall(r'^ExecStopPost=(.*)$', text, re.M) == [
+        '/usr/local/libexec/hanet-failover/keepalived-release /etc/keepalived/hanet-vips '
+        '/usr/local/lib/hanet-failover-keepalived']
 
 
 def test_the_cluster_model_and_the_role_name_the_vmac_alike():
