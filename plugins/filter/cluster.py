@@ -20,10 +20,11 @@ def cluster_preflight(members, cluster_name='hanet', profile='default', backend=
     return model.preflight(list(members), cluster_name, profile, backend)
 
 
-def keepalived_instances(member, cluster_name='hanet', profile='default', members=None, maintenance_track=None):
+def keepalived_instances(member, cluster_name='hanet', profile='default', members=None, maintenance_track=None,
+                         rank=True):
     try:
         return model.keepalived_instances(member, cluster_name, profile, list(members) if members else None,
-                                          maintenance_track)
+                                          maintenance_track, rank)
     except model.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.keepalived_instances: %s' % exc)
 

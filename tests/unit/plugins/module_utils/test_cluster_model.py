@@ -114,7 +114,7 @@ def test_laa_vmac_is_derived_from_cluster_and_address():
 
 def test_fast_profile():
     web = model.keepalived_instances(members(VIPS[:1])[0], 'c', 'fast')[0]
-    assert web['version'] == 3 and web['advert_int'] == 0.1
+    assert web['version'] == 3 and web['advert_int'] == 0.03
 
 
 def test_vip_holders_reports_split_brain_and_macs():
@@ -265,13 +265,45 @@ def test_unicast_needs_an_own_address_of_the_family():
 
 def test_the_maintenance_file_drops_the_priority_to_one():
     group = members(priorities=(150, 1))
-    high = model.keepalived_instances(group[0], 'c', 'default', group, 'hanet_maintenance')[0]
+    high = model.keepalived_instances(group[0], 'c', 'default', group, 'hanet_maintenance', rank=False)[0]
     assert high['track_files'] == [{'name': 'hanet_maintenance', 'weight': -149}]
     assert high['priority'] + high['track_files'][0]['weight'] == 1
     # At priority 1 there is nothing to lower (and weight 0 would mean FAULT to keepalived).
-    low = model.keepalived_instances(group[1], 'c', 'default', group, 'hanet_maintenance')[0]
+    low = model.keepalived_instances(group[1], 'c', 'default', group, 'hanet_maintenance', rank=False)[0]
     assert 'track_files' not in low
     assert 'track_files' not in model.keepalived_instances(group[0], 'c')[0]
+    # Ranked (254, 253), a drained member still drops to 1.
+    for member, priority in zip(group, (254, 253)):
+        ranked = model.keepalived_instances(member, 'c', 'default', group, 'hanet_maintenance')[0]
+        assert ranked['priority'] == priority
+        assert ranked['priority'] + ranked['track_files'][0]['weight'] == 1
+
+
+def test_priorities_are_ranked_onto_the_top_of_the_range_per_vip():
+    vips = [VIPS[0], dict(VIPS[1], priorities={'n1': 10, 'n2': 20, 'n3': 30})]
+    group = members(vips) + [dict(members(vips)[0], name='n3', priority=120)]
+    group[0]['priority'], group[1]['priority'] = 150, 100
+    ranks = dict((m['name'], [i['priority'] for i in model.keepalived_instances(m, 'c', 'default', group)])
+                 for m in group)
+    # web: 150 > 120 > 100 (cluster_priority); api6: its own priorities, 30 > 20 > 10.
+    assert ranks == {'n1': [254, 252], 'n2': [252, 253], 'n3': [253, 254]}
+    raw = model.keepalived_instances(group[2], 'c', 'default', group, rank=False)
+    assert [i['priority'] for i in raw] == [120, 30]
+    # Without the members there is nothing to rank among: the priority as given.
+    assert model.keepalived_instances(group[0], 'c')[0]['priority'] == 150
+    # The election order is the one the drill and maintenance expect (vip_successions ranks the same way).
+    assert [m['name'] for m in model.ranked_members(group, model.resolved_vip(vips[1]))] == ['n3', 'n2', 'n1']
+
+
+def test_ranking_takes_each_members_own_copy_of_the_vip():
+    """Members whose inventories give one VIP different priorities mappings: each advertises what its own copy says,
+    ranked; no tie (the review found both at 254 when one member's copy ranked everybody)."""
+    group = members([VIPS[0]], priorities=(100, 150))
+    group[0]['vips'][0]['priorities'] = {'n1': 200}  # n1: 200; n2's copy has no mapping: its cluster_priority, 150
+    assert model.preflight(group) == []
+    ranks = [model.keepalived_instances(m, 'c', 'default', group)[0]['priority'] for m in group]
+    assert ranks == [254, 253]
+    assert model.vip_successions(group)['web']['holder'] == 'n1'
 
 
 def test_two_vmac_vips_cannot_share_a_macvlan_name():
