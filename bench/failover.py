@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark: how long a client loses a VIP when its master fails, per backend, MAC mode, fault and profile.
 
-Four clusters run side by side in the container lab (scripts/lab, internal network 198.51.100.0/24), each
-deployed with playbooks/cluster.yml: keepalived and ucarp, each with the ``default`` and the ``fast`` profile.
+Six clusters run side by side in the container lab (scripts/lab, internal network 198.51.100.0/24): keepalived
+and ucarp, each deployed with playbooks/cluster.yml with the ``default`` and the ``fast`` profile, and each as
+the anchor, ``plain``: the daemon set up by hand from its own documentation, without this collection
+(bench/plain_cluster.py), against which the collection's figures are given as ratios.
 Each cluster has two members (priorities 150 and 100), a client, one vmac VIP and one garp VIP. For every
 repetition and fault the master is faulted while its client sends an ICMP echo to each VIP every 10 ms; the
 bench records the probes lost and the outage (the longest time without a reply), waits for the VIPs to come
@@ -15,10 +17,12 @@ the client's neighbour table has, which is exactly what moves on a failover; any
 unreachable at least that long.
 
 Afterwards each cluster runs the planned maintenance once (playbooks/maintenance.yml drain + undrain, and
-playbooks/rolling_restart.yml) under the same probe. Writes bench/results/failover.md, and every trial's
+playbooks/rolling_restart.yml) under the same probe. Then the soak: every cluster idles for ``--soak`` seconds
+(600) while one busy process per CPU keeps the host's cores loaded and the clients probe every VIP; any state
+change in the members' journals is a false failover. Writes bench/results/failover.md, and every trial's
 figures to bench/results/failover.json.
 
-Usage: bench/failover.py [--reps N] [--output FILE]   (as root, from the repository; see ``make bench``)
+Usage: bench/failover.py [--reps N] [--soak S] [--output FILE]   (as root, from the repository; see ``make bench``)
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +33,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -41,9 +46,12 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'faults'))
 sys.path.insert(0, os.path.join(REPO, '.build', 'collections'))
 
 import lab_cluster  # noqa: E402  pylint: disable=wrong-import-position
+from plain_cluster import PlainCluster  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model  # noqa: E402  pylint: disable=wrong-import-position
 
 PROFILES = ('default', 'fast')
+# The clusters of each backend: the collection's two profiles, and the anchor without the collection.
+VARIANTS = PROFILES + ('plain',)
 BACKENDS = ('keepalived', 'ucarp')
 MODES = ('vmac', 'garp')
 # Member priorities: node1 is the master, node2 the backup whose timers decide the failover.
@@ -53,6 +61,7 @@ FAULTS = (
     ('kill', 'SIGKILL of the daemon'),
     ('link', 'link down on the master'),
     ('container', 'master container stopped'),
+    ('host', 'host lost (port down, frozen)'),
 )
 # The client probes from 1 s before the fault for this long; every cell here fails over well within it.
 PROBE_SECONDS = 8
@@ -62,10 +71,10 @@ FAILOVER_LIMIT = 15
 
 
 def cluster_spec(backend, profile, number):
-    """Addresses and VRIDs of one bench cluster: 198.51.100.131-164, VRIDs 71-78."""
-    base = 131 + 20 * BACKENDS.index(backend) + 2 * PROFILES.index(profile)
-    client = 139 + 20 * BACKENDS.index(backend) - PROFILES.index(profile)
-    vip = 141 + 20 * BACKENDS.index(backend) + 2 * PROFILES.index(profile)
+    """Addresses and VRIDs of one bench cluster: 198.51.100.131-166, VRIDs 71-82."""
+    base = 131 + 20 * BACKENDS.index(backend) + 2 * VARIANTS.index(profile)
+    client = 139 + 20 * BACKENDS.index(backend) - VARIANTS.index(profile)
+    vip = 141 + 20 * BACKENDS.index(backend) + 2 * VARIANTS.index(profile)
     vrid = 71 + number * 2
     prefix = 'b%s%s' % (backend[0], profile[0])
     vips = [
@@ -83,14 +92,18 @@ def cluster_spec(backend, profile, number):
 def detection_bound(backend, profile, graceful):
     """Seconds from the master's last advert to the backup's takeover, from the collection's own model.
 
-    keepalived: 3 missed adverts + skew, skew = (256 - priority) / 256 x advert interval; after a graceful stop
-    the master's priority-0 advert leaves the skew alone. ucarp: advbase x deadratio + advskew / 256; after a
-    graceful stop the unit's resignation (advbase 255) makes the backup take over on receipt: 0.
+    keepalived: 3 missed adverts + skew, skew = (256 - priority) / 256 x advert interval, with the priority the
+    backup advertises (ranked: 253); after a graceful stop the master's priority-0 advert leaves the skew alone.
+    ucarp: advbase x deadratio + advskew / 256; after a graceful stop the unit's resignation (advbase 255) makes
+    the backup take over on receipt: 0.
     """
     if backend == 'keepalived':
-        advert = model.PROFILES[profile]['advert_int']
-        skew = (256 - PRIORITIES[1]) / 256.0 * advert
+        advert = model.PROFILES['default' if profile == 'plain' else profile]['advert_int']
+        members = [{'name': 'node1', 'priority': PRIORITIES[0]}, {'name': 'node2', 'priority': PRIORITIES[1]}]
+        skew = (256 - model.keepalived_priority(members[1], {}, members, rank=profile != 'plain')) / 256.0 * advert
         return skew if graceful else 3 * advert + skew
+    if profile == 'plain':  # nobody resigns: the backup (advskew 100) waits advbase x deadratio either way
+        return 3 + 100 / 256.0
     if graceful:
         return 0.0
     settings = model.UCARP_PROFILES[profile]
@@ -102,11 +115,13 @@ class Bench:
 
     def __init__(self, backend, profile, tmp_dir, reps):
         self.backend, self.profile, self.reps = backend, profile, reps
-        number = 2 * BACKENDS.index(backend) + PROFILES.index(profile)
-        self.cluster = lab_cluster.Cluster(backend, tmp_dir, spec=cluster_spec(backend, profile, number),
-                                           name='bench-%s-%s' % (backend, profile),
-                                           settings={'cluster_profile': profile})
+        number = len(VARIANTS) * BACKENDS.index(backend) + VARIANTS.index(profile)
+        kind = PlainCluster if profile == 'plain' else lab_cluster.Cluster
+        self.cluster = kind(backend, tmp_dir, spec=cluster_spec(backend, profile, number),
+                            name='bench-%s-%s' % (backend, profile),
+                            settings={} if profile == 'plain' else {'cluster_profile': profile})
         self.trials = []       # (fault, {vip name: probe result}, seconds to one holder or None if it failed)
+        self.soaked = None     # the soak: seconds, {member: state changes}, {vip name: probe result}
         self.maintenance = []  # (what, {vip name: probe result}, seconds)
         self.errors = []
 
@@ -131,7 +146,9 @@ class Bench:
         c.fault(fault)
         settled = None
         try:
-            c.wait(lambda: c.single_holder(c.node2), FAILOVER_LIMIT, 'failover to node2')
+            # The anchors keep a crashed or frozen master's addresses: there node2 holding every VIP is the failover.
+            took_over = (lambda: c.settled_on(c.node2)) if self.profile == 'plain' else (lambda: c.single_holder(c.node2))
+            c.wait(took_over, FAILOVER_LIMIT, 'failover to node2')
             settled = time.time() - start
         finally:
             probe = c.probe_result()
@@ -174,14 +191,72 @@ class Bench:
                     except AssertionError as exc:
                         self.errors.append('%s, rep %d: %s' % (fault, rep + 1, exc))
                         self.log('FAILED: %s' % exc)
+            if self.profile == 'plain':
+                return  # the maintenance playbooks are the collection's
             self.log('planned maintenance')
             self.planned('drain, then undrain (playbooks/maintenance.yml)', self.drain_undrain, 120)
             self.planned('rolling restart (playbooks/rolling_restart.yml)', self.rolling_restart, 150)
         except Exception as exc:  # pylint: disable=broad-except
             self.errors.append('aborted: %s' % exc)
             self.log('ABORTED: %s' % traceback.format_exc())
-        finally:
-            self.cluster.down()
+
+    # -- the soak (all clusters at once, main() loads the CPUs) -------------------------------------------------
+    def soak_start(self, seconds):
+        c = self.cluster
+        c.wait(lambda: c.single_holder(c.node1), 30, 'steady state before the soak', stable=2)
+        self.soak_since = int(time.time())
+        c.start_probe(seconds)
+
+    def soak_end(self, seconds):
+        c = self.cluster
+        probe = c.probe_result(timeout=60)
+        changes = {}
+        for host in c.members:
+            if self.backend == 'keepalived':
+                args = ['journalctl', '-u', 'keepalived', '-o', 'cat', '--since', '@%d' % self.soak_since]
+                marks = ('Entering MASTER STATE', 'Entering BACKUP STATE', 'Entering FAULT STATE')
+            else:
+                args = ['journalctl', '-t', 'ucarp', '-o', 'cat', '--since', '@%d' % self.soak_since]
+                # ucarp logs each line to syslog and (where its unit keeps stdout, the anchors) again with a
+                # timestamp in front: the syslog copy only.
+                marks = ('[WARNING] Switching to state',)
+            journal = c.exec(host, *args).stdout
+            changes[host] = sum(1 for line in journal.splitlines()
+                                if any(m in line for m in marks) and not line[:4].isdigit())
+        self.soaked = (seconds, changes, probe)
+        if any(changes.values()):
+            self.errors.append('soak: state changes %s' % changes)
+
+
+def soak(benches, seconds):
+    """Every cluster idles under the probe while one busy process per CPU loads the host; returns the load
+    averages (1 and 5 min) read at the end, or None without a soak."""
+    alive = [b for b in benches if not any(e.startswith('aborted') for e in b.errors)]
+    if seconds <= 0 or not alive:
+        return None
+    seconds = min(seconds, 600)  # the probe's limit
+    for bench in list(alive):
+        bench.log('soak: %d s under load' % seconds)
+        try:
+            bench.soak_start(seconds)
+        except AssertionError as exc:
+            bench.errors.append('soak: %s' % exc)
+            alive.remove(bench)
+    burners = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for dummy in range(os.cpu_count() or 1)]
+    try:
+        time.sleep(seconds + 2)
+        with open('/proc/loadavg') as handle:
+            load = handle.read().split()[:2]
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    for bench in alive:
+        try:
+            bench.soak_end(seconds)
+        except AssertionError as exc:
+            bench.errors.append('soak: %s' % exc)
+    return load
 
 
 def fmt_ms(values):
@@ -204,53 +279,63 @@ def ratio(fast, default):
     return '%.2f' % (statistics.median(fast) / statistics.median(default))
 
 
-def report(benches, reps, seconds):
+def report(benches, reps, seconds, load=None):
     by_key = dict(((b.backend, b.profile), b) for b in benches)
     lines = [
         '# Failover benchmark', '',
         '<!-- Written by bench/failover.py (make bench). Do not edit; rerun the bench. -->', '',
-        'Generated %s by `make bench` in %d s. Four clusters side by side in the container lab (keepalived and '
-        'ucarp, each with the `default` and the `fast` profile), each with two members (priorities %d and %d), a '
-        'client, one vmac and one garp IPv4 VIP. Per fault and repetition the master is faulted while the client '
+        'Generated %s by `make bench` in %d s. Six clusters side by side in the container lab: keepalived and '
+        'ucarp, each deployed by this collection with the `default` and the `fast` profile, and each as the anchor '
+        '**plain**, the daemon set up by hand from its own documentation without this collection '
+        '(bench/plain_cluster.py: keepalived VRRPv2 with 1 s adverts; ucarp with its defaults, --preempt and '
+        '--shutdown). Each has two members (priorities %d and %d; the collection\'s keepalived advertises their '
+        'ranks, 254 and 253), a client, and two IPv4 VIPs, one vmac and one garp (the anchors: both garp, the '
+        'daemons\' default; their garp VIP is the reference for both rows). Per fault and repetition the master is '
+        'faulted while the client '
         'sends an ICMP echo to each VIP every %d ms. **Outage** is the longest time the client got no reply; '
         '**lost** counts the unanswered probes. %d repetitions per cell; each cell shows median / max.'
         % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, PRIORITIES[0], PRIORITIES[1],
            INTERVAL_MS, reps), '',
-        'Profiles: keepalived `default` = VRRPv2, advert_int 1 s; `fast` = VRRPv3, advert_int 0.1 s. ucarp '
+        'Profiles: keepalived `default` = VRRPv2, advert_int 1 s; `fast` = VRRPv3, advert_int 0.03 s. ucarp '
         '`default` = advbase 1 s, deadratio 3; `fast` = advbase 1 s, deadratio 2 (ucarp cannot advertise faster '
         'than once a second). Both profiles use the same GARP settings and ARP sysctls (arp_notify on).', '',
         'Theoretical detection bound (the backup takes over this long after the master\'s last advert):', '']
     for backend in BACKENDS:
-        for profile in PROFILES:
+        for profile in VARIANTS:
             lines.append('- %s `%s`: crash %.3f s, graceful stop %.3f s%s' % (
                 backend, profile, detection_bound(backend, profile, False), detection_bound(backend, profile, True),
                 ' (priority-0 advert: the skew only)' if backend == 'keepalived' else
-                ' (the unit resigns for ucarp: at once)'))
+                ' (nobody resigns)' if profile == 'plain' else ' (the unit resigns for ucarp: at once)'))
     lines += ['', 'Graceful bounds apply to the graceful stop and the container stop (systemd stops the daemon); '
-              'the crash bound to SIGKILL and link down. The outage adds what happens after detection: the new '
+              'the crash bound to SIGKILL, link down and host loss. The outage adds what happens after detection: the new '
               'master\'s scripts and announcements, and for ucarp up to one advbase more, as ucarp checks its '
               'timers only when its poll wakes (once per advbase). In the lab a killed daemon\'s VIP stays until '
               'systemd notices the processes are gone (capped at 3 s there, immediate on a real host), so the old '
               'master keeps answering meanwhile: the lab\'s SIGKILL rows are lower than a real host\'s, where '
               'keepalived loses the crash bound and ucarp (which resigns after a crash) about its graceful figure.']
-    lines += ['', '| backend | VIP mode | fault | default outage ms | fast outage ms | ratio fast/default | '
-              'default lost | fast lost | fast bound ms |', '|---|---|---|---|---|---|---|---|---|']
+    lines += ['', '| backend | VIP mode | fault | plain outage ms | default outage ms | fast outage ms | '
+              'ratio default/plain | ratio fast/plain | ratio fast/default | plain lost | default lost | fast lost | '
+              'fast bound ms |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|']
     for backend in BACKENDS:
         for mode in MODES:
             vip = 'web' if mode == 'vmac' else 'api'
             for fault, label in FAULTS:
                 cells = {}
                 notes = []
-                for profile in PROFILES:
+                for profile in VARIANTS:
                     bench = by_key.get((backend, profile))
-                    outage, lost, failed = cell(bench, fault, vip) if bench else ([], [], 0)
+                    # The anchors' VIPs are both garp: their garp VIP (api) is the reference for both rows.
+                    outage, lost, failed = cell(bench, fault, 'api' if profile == 'plain' else vip) \
+                        if bench else ([], [], 0)
                     cells[profile] = (outage, lost)
                     if failed:
                         notes.append('%s: %d failed' % (profile, failed))
                 bound = detection_bound(backend, 'fast', fault in ('stop', 'container'))
-                lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %d |' % (
+                lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |' % (
                     backend, mode, label + (' (%s)' % ', '.join(notes) if notes else ''),
-                    fmt_ms(cells['default'][0]), fmt_ms(cells['fast'][0]), ratio(cells['fast'][0], cells['default'][0]),
+                    fmt_ms(cells['plain'][0]), fmt_ms(cells['default'][0]), fmt_ms(cells['fast'][0]),
+                    ratio(cells['default'][0], cells['plain'][0]), ratio(cells['fast'][0], cells['plain'][0]),
+                    ratio(cells['fast'][0], cells['default'][0]), fmt_ms(cells['plain'][1]),
                     fmt_ms(cells['default'][1]), fmt_ms(cells['fast'][1]), round(bound * 1000)))
     lines += ['', '## Planned maintenance', '',
               'Once per cluster, under the same probe: the whole drain + undrain of the master, and a rolling '
@@ -262,6 +347,22 @@ def report(benches, reps, seconds):
             lines.append('| %s | %s | %s | %.0f | %d / %d | %d / %d |' % (
                 bench.backend, bench.profile, what, took, probe['web']['lost'], probe['api']['lost'],
                 probe['web']['outage_ms'], probe['api']['outage_ms']))
+    if load:
+        lines += ['', '## Soak', '',
+                  'After the faults, every cluster idled for the soak while one busy process per CPU kept the host\'s '
+                  '%d cores loaded (load average at the end: %s over 1 min, %s over 5 min) and the clients probed '
+                  'every VIP every %d ms. A state change in a member\'s journal (keepalived entering MASTER, BACKUP '
+                  'or FAULT; ucarp switching state) with no fault is a false failover.'
+                  % (os.cpu_count() or 1, load[0], load[1], INTERVAL_MS), '',
+                  '| backend | profile | seconds | state changes (node1 / node2) | lost vmac / garp | '
+                  'longest outage ms vmac / garp |', '|---|---|---|---|---|---|']
+        for bench in benches:
+            if bench.soaked:
+                secs, changes, probe = bench.soaked
+                c = bench.cluster
+                lines.append('| %s | %s | %d | %d / %d | %d / %d | %d / %d |' % (
+                    bench.backend, bench.profile, secs, changes.get(c.node1, 0), changes.get(c.node2, 0),
+                    probe['web']['lost'], probe['api']['lost'], probe['web']['outage_ms'], probe['api']['outage_ms']))
     errors = [(b, e) for b in benches for e in b.errors]
     if errors:
         lines += ['', '## Failed trials', ''] + ['- %s %s: %s' % (b.backend, b.profile, e) for b, e in errors]
@@ -273,13 +374,14 @@ def main():
     parser.add_argument('--reps', type=int, default=5, help='repetitions per cell (at least 5 for the results file)')
     parser.add_argument('--output', default=os.path.join(HERE, 'results', 'failover.md'))
     parser.add_argument('--only', choices=BACKENDS, help='one backend only (for development)')
+    parser.add_argument('--soak', type=int, default=600, help='seconds of the soak under load (0: none; at most 600)')
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit('bench/failover.py drives podman and must run as root')
     start = time.time()
     tmp = tempfile.mkdtemp(prefix='hanet-bench-')
     benches = [Bench(backend, profile, os.path.join(tmp, '%s-%s' % (backend, profile)), args.reps)
-               for backend in BACKENDS for profile in PROFILES if not args.only or backend == args.only]
+               for backend in BACKENDS for profile in VARIANTS if not args.only or backend == args.only]
     for bench in benches:
         os.mkdir(bench.cluster.tmp)
     threads = [threading.Thread(target=bench.run) for bench in benches]
@@ -287,7 +389,12 @@ def main():
         thread.start()
     for thread in threads:
         thread.join()
-    text = report(benches, args.reps, time.time() - start)
+    try:
+        load = soak(benches, args.soak)
+    finally:
+        for bench in benches:
+            bench.cluster.down()
+    text = report(benches, args.reps, time.time() - start, load)
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, 'w') as handle:
         handle.write(text)
@@ -295,7 +402,8 @@ def main():
     with open(os.path.splitext(args.output)[0] + '.json', 'w') as handle:
         json.dump([{'backend': b.backend, 'profile': b.profile, 'errors': b.errors,
                     'trials': [{'fault': f, 'probe': p, 'one_holder_after_s': t} for f, p, t in b.trials],
-                    'maintenance': [{'operation': w, 'probe': p, 'took_s': t} for w, p, t in b.maintenance]}
+                    'maintenance': [{'operation': w, 'probe': p, 'took_s': t} for w, p, t in b.maintenance],
+                    'soak': dict(zip(('seconds', 'state_changes', 'probe'), b.soaked)) if b.soaked else None}
                    for b in benches], handle, indent=1, sort_keys=True)
     print(text)
     failed = [e for b in benches for e in b.errors]

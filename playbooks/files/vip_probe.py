@@ -97,12 +97,17 @@ def main():
         key = str(vip)
         times = sorted(answered[key])
         total = len(times) + len(sent[key])
-        gaps = [b - a for a, b in zip(times, times[1:])]
+        # An outage that runs into the end of the probing (or from its start) counts up to the last (from the
+        # first) probe sent: edges one interval outside the probes sent, as if answered there.
+        every = times + list(sent[key].values())
+        edges = ([min(every) - interval] + times + [max(every) + interval]) if times else []
+        gaps = [b - a for a, b in zip(edges, edges[1:])]
         longest = max(gaps) if gaps else duration
         report[key] = {'sent': total, 'replies': len(times), 'lost': len(sent[key]),
                        'outage_ms': int(round(max(0.0, longest - interval) * 1000)) if times else int(duration * 1000),
-                       # Wall-clock time (epoch seconds) of the last answered probe before the longest outage.
-                       'outage_after': round(times[gaps.index(longest)], 3) if gaps else None}
+                       # Wall-clock time (epoch seconds) of the last answered probe before the longest outage (or
+                       # one interval before the first probe, for an outage from the start).
+                       'outage_after': round(edges[gaps.index(longest)], 3) if gaps else None}
     with open(output, 'w') as handle:
         json.dump(report, handle)
 

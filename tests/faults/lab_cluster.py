@@ -105,6 +105,8 @@ class Cluster:
         self.vips = [dict(v) for v in spec['vips']]
         self.priorities = {self.node1: 150, self.node2: 100}
         self.leaving = []
+        # Members lost with their host (fault 'host'): frozen, their port down; what they hold reaches nobody.
+        self.lost = set()
         self.joiner = spec.get('joiner')
         self.prefix = spec['prefix']
         self.inventory = os.path.join(tmp_dir, 'inventory.yml')
@@ -218,7 +220,7 @@ class Cluster:
     def holders(self):
         """VIP name -> the members that hold its address (on any interface)."""
         result = dict((v['name'], []) for v in self.vips)
-        for host in self.members:
+        for host in [m for m in self.members if m not in self.lost]:
             addresses = set(info['local'] for link in self.links(host) for info in link.get('addr_info', []))
             for vip in self.vips:
                 if vip['address'].split('/')[0] in addresses:
@@ -320,7 +322,9 @@ class Cluster:
         raise AssertionError('no host side of %s eth0' % host)
 
     def fault(self, kind):
-        """Fault the master (node1): 'stop' or 'kill' its daemon, take its 'link' down, or stop its 'container'."""
+        """Fault the master (node1): 'stop' or 'kill' its daemon, take its 'link' down, stop its 'container', or
+        lose its 'host': its bridge port goes down and its processes freeze (podman pause) at the same instant,
+        so nothing it sends or answers reaches anyone (podman kill leaves its network namespace answering)."""
         if kind == 'stop':
             self.systemctl(self.node1, 'stop', *self.units)
         elif kind == 'kill':
@@ -329,6 +333,15 @@ class Cluster:
             self.exec(self.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'down')
         elif kind == 'container':
             self.exec_podman('stop', '-t', '10', self.node1)
+        elif kind == 'host':
+            port = self.host_veth(self.node1)
+            self.lost.add(self.node1)
+            pause = subprocess.Popen(['podman', 'pause', self.node1], stdout=subprocess.DEVNULL)
+            down = run(['ip', 'link', 'set', 'dev', port, 'down'], check=False)
+            if pause.wait() or down.returncode:
+                self.undo('host')
+                raise AssertionError('could not lose the host of %s (pause %d, port down %d)'
+                                     % (self.node1, pause.returncode, down.returncode))
         else:
             raise ValueError('unknown fault %r' % kind)
 
@@ -341,6 +354,11 @@ class Cluster:
         elif kind == 'container':
             self.exec_podman('start', self.node1)
             self.wait_booted(self.node1)
+        elif kind == 'host':
+            # The host comes back as it was (a hang, not a reboot): it thaws and its port comes up.
+            run(['podman', 'unpause', self.node1], check=False)  # also after a pause that failed
+            run(['ip', 'link', 'set', 'dev', self.host_veth(self.node1), 'up'])
+            self.lost.discard(self.node1)
         else:
             raise ValueError('unknown fault %r' % kind)
 

@@ -49,14 +49,16 @@ def failover_and_back(cluster, fault, kind, back_bound=RECOVER_BOUND):
         cluster.start_probe(10)
         start = time.time()
         cluster.fault(kind)
-        cluster.wait(lambda: cluster.single_holder(cluster.node2), FAILOVER_BOUND, 'failover to node2')
-        row['settled'] = '%.2f' % (time.time() - start)
-        view = cluster.client_ok()
-        row['mac'], row['reach'] = client_summary(view)
-        probe = cluster.probe_result()
-        row['lost'], row['outage'] = lost(probe), outage(probe)
-        assert row['mac'] and row['reach'], view
-        cluster.undo(kind)
+        try:
+            cluster.wait(lambda: cluster.single_holder(cluster.node2), FAILOVER_BOUND, 'failover to node2')
+            row['settled'] = '%.2f' % (time.time() - start)
+            view = cluster.client_ok()
+            row['mac'], row['reach'] = client_summary(view)
+            probe = cluster.probe_result()
+            row['lost'], row['outage'] = lost(probe), outage(probe)
+            assert row['mac'] and row['reach'], view
+        finally:
+            cluster.undo(kind)
         cluster.wait(lambda: cluster.single_holder(cluster.node1), back_bound, 'failback to node1')
         view = cluster.client_ok()
         assert client_summary(view) == (True, True), view
@@ -74,6 +76,10 @@ def test_graceful_stop_of_the_master_daemon(cluster):
         # advertisement ("Putting MASTER down"), not when its timer runs out (which logs no such line).
         journal = cluster.exec(cluster.node2, 'journalctl', '--since', since, '-o', 'cat', '-t', 'ucarp').stdout
         assert journal.count('Putting MASTER') >= len(cluster.vips), journal
+
+
+def test_master_host_lost_and_back(cluster):
+    failover_and_back(cluster, 'host lost (port down, frozen), back', 'host')
 
 
 def test_master_container_stopped_and_started(cluster):
