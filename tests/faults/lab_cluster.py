@@ -380,8 +380,31 @@ class Cluster:
                   in ('running', 'degraded'), timeout, '%s booted' % host)
 
 
+ROWS_DIR = os.path.join(REPO, '.build', 'faults-rows')
+
+
 def record(row):
     ROWS.append(row)
+
+
+def keep_rows(backend, tables):
+    """Keep this session's rows of ``backend`` (per table name) for the results files."""
+    os.makedirs(ROWS_DIR, exist_ok=True)
+    with open(os.path.join(ROWS_DIR, '%s.json' % backend), 'w') as handle:
+        json.dump(dict((name, [r for r in rows if r['backend'] == backend]) for name, rows in tables.items()),
+                  handle)
+
+
+def kept_rows(table):
+    """The rows of ``table`` every half of the suite kept (make test-faults runs one per backend), in the
+    order of BACKENDS."""
+    rows = []
+    for backend in sorted(BACKENDS):
+        path = os.path.join(ROWS_DIR, '%s.json' % backend)
+        if os.path.exists(path):
+            with open(path) as handle:
+                rows += json.load(handle).get(table, [])
+    return rows
 
 
 def ran_alongside():
@@ -399,7 +422,8 @@ def write_table(path, head, columns, keys, rows):
 
 
 def write_results():
-    if not ROWS:
+    rows = kept_rows('faults')
+    if not rows:
         return
     head = ['# Fault suite results', '',
             '<!-- Written by tests/faults (make test-faults). Do not edit; rerun the suite. -->', '',
@@ -412,4 +436,4 @@ def write_results():
             'within %d s, a stopped member back within %d s.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND), '']
     write_table(RESULTS, head, ['backend', 'fault', 'one holder after (s)', 'bound (s)', 'probes lost web / api',
                                 'outage ms web / api', 'client MAC right', 'client reaches VIPs', 'result'],
-                ['backend', 'fault', 'settled', 'bound', 'lost', 'outage', 'mac', 'reach', 'result'], ROWS)
+                ['backend', 'fault', 'settled', 'bound', 'lost', 'outage', 'mac', 'reach', 'result'], rows)

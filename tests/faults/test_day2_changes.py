@@ -19,7 +19,7 @@ import os
 import re
 import time
 
-from lab_cluster import FAILOVER_BOUND, HERE, RECOVER_BOUND, ran_alongside, vrrp_mac, write_table
+from lab_cluster import FAILOVER_BOUND, HERE, RECOVER_BOUND, kept_rows, ran_alongside, vrrp_mac, write_table
 
 CHANGES = os.path.join(HERE, 'CHANGES.md')
 ROWS = []
@@ -297,8 +297,9 @@ def test_day2_changes_converge_with_one_holder(cluster):
 
 
 def write_changes():
-    """Called at the end of the session (conftest.py): the table of every row run."""
-    if not ROWS:
+    """Called at the end of the session (conftest.py): the table of every row run (by both halves of the suite)."""
+    rows = kept_rows('changes')
+    if not rows:
         return
     head = ['# Day-2 change matrix', '',
             '<!-- Written by tests/faults/test_day2_changes.py (make test-faults). Do not edit; rerun the suite. -->',
@@ -312,4 +313,4 @@ def write_changes():
     write_table(CHANGES, head, ['backend', 'change', 'apply', 'probes lost, untouched VIPs',
                                 'probes lost, changed VIPs', 'bound (why)', 'second run', 'failover, failback',
                                 'result'],
-                ['backend', 'change', 'apply', 'untouched', 'touched', 'bound', 'second', 'failover', 'result'], ROWS)
+                ['backend', 'change', 'apply', 'untouched', 'touched', 'bound', 'second', 'failover', 'result'], rows)
