@@ -96,6 +96,8 @@ class Cluster:
     def __init__(self, backend, tmp_dir, spec=None, name=None, settings=None):
         spec = spec or BACKENDS[backend]
         self.backend = backend
+        # The backend the cluster was made for: its half of the fault suite (a change of backend is temporary).
+        self.suite = backend
         self.name = name or 'faults-%s' % backend
         self.settings = dict(settings or {})
         self.node1, self.node2, self.client = ('%s-%s' % (spec['prefix'], n) for n in ('node1', 'node2', 'client'))
@@ -334,7 +336,7 @@ class Cluster:
         elif kind == 'container':
             self.exec_podman('stop', '-t', '10', self.node1)
         elif kind == 'host':
-            port = self.host_veth(self.node1)
+            port = self.lost_port = self.host_veth(self.node1)  # podman exec cannot enter it while it is frozen
             self.lost.add(self.node1)
             pause = subprocess.Popen(['podman', 'pause', self.node1], stdout=subprocess.DEVNULL)
             down = run(['ip', 'link', 'set', 'dev', port, 'down'], check=False)
@@ -355,9 +357,11 @@ class Cluster:
             self.exec_podman('start', self.node1)
             self.wait_booted(self.node1)
         elif kind == 'host':
-            # The host comes back as it was (a hang, not a reboot): it thaws and its port comes up.
+            # The host comes back as it was (a hang, not a reboot): its port comes up, then it thaws, so that it
+            # finds its link up (ucarp exits when it sees its link down, and would come back only when systemd
+            # restarts it).
+            run(['ip', 'link', 'set', 'dev', self.lost_port, 'up'])
             run(['podman', 'unpause', self.node1], check=False)  # also after a pause that failed
-            run(['ip', 'link', 'set', 'dev', self.host_veth(self.node1), 'up'])
             self.lost.discard(self.node1)
         else:
             raise ValueError('unknown fault %r' % kind)
@@ -391,8 +395,8 @@ def keep_rows(backend, tables):
     """Keep this session's rows of ``backend`` (per table name) for the results files."""
     os.makedirs(ROWS_DIR, exist_ok=True)
     with open(os.path.join(ROWS_DIR, '%s.json' % backend), 'w') as handle:
-        json.dump(dict((name, [r for r in rows if r['backend'] == backend]) for name, rows in tables.items()),
-                  handle)
+        json.dump(dict((name, [r for r in rows if r.get('suite', r['backend']) == backend])
+                       for name, rows in tables.items()), handle)
 
 
 def kept_rows(table):

@@ -177,7 +177,7 @@ def change(cluster, what, vips=None, priorities=None, settings=None, touched=(),
     ``before_apply`` changes the lab cluster's model (a member added or marked absent) after the probe starts;
     ``checks`` returns more problems after the second run (what a leaving member or an old backend left)."""
     bound = HANDOVER_BOUND[cluster.backend] if bound is None else bound
-    row = {'backend': cluster.backend, 'change': what, 'apply': '-', 'untouched': '-', 'touched': '-',
+    row = {'backend': cluster.suite, 'suite': cluster.suite, 'change': what, 'apply': '-', 'untouched': '-', 'touched': '-',
            'bound': '%d (%s)' % (bound, why) if why else '-', 'second': '-', 'failover': '-', 'result': 'FAIL'}
     ROWS.append(row)
     cluster.wait(lambda: cluster.single_holder(cluster.master()), RECOVER_BOUND, 'steady state before', stable=2)
