@@ -279,6 +279,25 @@ def ratio(fast, default):
     return '%.2f' % (statistics.median(fast) / statistics.median(default))
 
 
+def prober_note(benches):
+    """What the client's prober says about itself: a prober starved of CPU skips its late probes (it never
+    bursts), and a stall shows up as an outage the VIP did not have."""
+    late = []
+    worst = 0
+    for bench in benches:
+        for fault, probe, dummy in bench.trials:
+            stall = max(p.get('stall_ms', 0) for p in probe.values())
+            worst = max(worst, stall)
+            if stall > 3 * INTERVAL_MS:
+                late.append('%s %s %s: %d ms' % (bench.backend, bench.profile, fault, stall))
+    text = ('The prober (playbooks/files/vip_probe.py) reports how late it sent a probe, when the loaded host left '
+            'it without CPU; it skips the slots it missed. Longest stall in any trial: %d ms.' % worst)
+    if late:
+        text += (' Trials where it was late by more than %d ms (their outage may include the stall): %s.'
+                 % (3 * INTERVAL_MS, '; '.join(late)))
+    return text
+
+
 def report(benches, reps, seconds, load=None):
     by_key = dict(((b.backend, b.profile), b) for b in benches)
     lines = [
@@ -337,6 +356,7 @@ def report(benches, reps, seconds, load=None):
                     ratio(cells['default'][0], cells['plain'][0]), ratio(cells['fast'][0], cells['plain'][0]),
                     ratio(cells['fast'][0], cells['default'][0]), fmt_ms(cells['plain'][1]),
                     fmt_ms(cells['default'][1]), fmt_ms(cells['fast'][1]), round(bound * 1000)))
+    lines += ['', prober_note(benches)]
     lines += ['', '## Planned maintenance', '',
               'Once per cluster, under the same probe: the whole drain + undrain of the master, and a rolling '
               'restart of both members. Probes lost and the longest outage, vmac VIP / garp VIP.', '',

@@ -90,9 +90,20 @@ class PlainCluster(lab_cluster.Cluster):
                     self.put(host, '/etc/ucarp-plain/%s.pass' % vip['name'], vip['auth_pass'], '0600')
                 self.systemctl(host, 'daemon-reload')
                 for unit in self.units:
-                    self.systemctl(host, 'enable', '--now', unit)
+                    self.start_unit(host, unit)
         self.wait(lambda: self.holders_are([self.node1]), lab_cluster.BOOT_BOUND,
                   'node1 to hold every VIP after the deploy', stable=3)
+
+    def start_unit(self, host, unit):
+        """Enable and start a unit; once, under the bench's load, systemd failed a start with "unavailable
+        resources": then its journal goes to the bench's log and the start is tried once more."""
+        proc = self.systemctl(host, 'enable', '--now', unit, check=False)
+        if proc.returncode:
+            journal = self.exec(host, 'journalctl', '-u', unit, '-n', '30', '--no-pager', check=False).stdout
+            print('[%s] %s on %s failed to start (%s); its journal:\n%s\nstarting it again'
+                  % (self.name, unit, host, proc.stderr.strip(), journal), flush=True)
+            self.systemctl(host, 'reset-failed', unit, check=False)
+            self.systemctl(host, 'start', unit)
 
     def settled_on(self, host):
         """Without the collection a crashed or frozen master keeps its addresses: the failover is done when

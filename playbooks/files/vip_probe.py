@@ -5,7 +5,9 @@
 Usage: vip_probe.py OUTPUT DURATION INTERVAL VIP [VIP...]
 Per VIP: probes sent, replies, lost, and outage_ms: the longest time between two answered
 probes, less one interval (0 when every probe was answered), and outage_after: when (epoch seconds) the
-last probe answered before that outage was sent. Needs CAP_NET_RAW. Bounded in
+last probe answered before that outage was sent; lost_runs: the runs of consecutive lost probes
+([ms after the first probe, count]); stall_ms: the longest a probe went out after its slot (the prober
+starved of CPU; missed slots are skipped, never sent late in a burst). Needs CAP_NET_RAW. Bounded in
 time and count; it sends only to the addresses it is given. SIGINT or SIGTERM ends it early
 (it still waits a second for late replies and writes the report).
 """
@@ -34,6 +36,19 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
+def lost_runs(times, first, interval):
+    """[[offset ms, count], ...]: runs of lost probes, each run probes at most 1.5 intervals apart."""
+    runs = []
+    previous = None
+    for moment in times:
+        if previous is not None and moment - previous <= 1.5 * interval:
+            runs[-1][1] += 1
+        else:
+            runs.append([int(round((moment - first) * 1000)), 1])
+        previous = moment
+    return runs
+
+
 def main():
     output, duration, interval = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
     vips = [ipaddress.ip_address(a) for a in sys.argv[4:]]
@@ -50,6 +65,7 @@ def main():
         stop_at[0] = min(stop_at[0], time.time() - start)
 
     stop_at = [duration]
+    stall = [0.0]
     signal.signal(signal.SIGINT, stop_early)
     signal.signal(signal.SIGTERM, stop_early)
     seq = 0
@@ -72,7 +88,13 @@ def main():
                     # A VIP that nobody holds for seconds: the neighbour entry fails and the socket reports the
                     # host unreachable. The probe counts as lost; the probing goes on.
                     pass
+            # A probe that could not be sent on time (the prober starved of CPU) is not sent late in a burst:
+            # the missed slots are skipped, and the longest such stall is reported, so an outage the prober made
+            # itself can be told apart from one the VIP had.
+            stall[0] = max(stall[0], now - next_send)
             next_send += interval
+            if next_send <= now:
+                next_send += (int((now - next_send) / interval) + 1) * interval
         elif now - start >= duration + 1.0:
             break
         ready = select.select(list(socks.values()), [], [], max(0.0, min(next_send - time.time(), 0.05)))[0]
@@ -107,7 +129,11 @@ def main():
                        'outage_ms': int(round(max(0.0, longest - interval) * 1000)) if times else int(duration * 1000),
                        # Wall-clock time (epoch seconds) of the last answered probe before the longest outage (or
                        # one interval before the first probe, for an outage from the start).
-                       'outage_after': round(edges[gaps.index(longest)], 3) if gaps else None}
+                       'outage_after': round(edges[gaps.index(longest)], 3) if gaps else None,
+                       # Runs of consecutive lost probes: [ms after the first probe, how many], in order.
+                       'lost_runs': lost_runs(sorted(sent[key].values()), min(every) if every else start, interval),
+                       # The longest time a probe was sent after its slot (the prober itself was late).
+                       'stall_ms': int(round(stall[0] * 1000))}
     with open(output, 'w') as handle:
         json.dump(report, handle)
 

@@ -36,7 +36,8 @@ PROFILES = {
     'default': {'advert_int': 1, 'version': None},
     # Sub-second detection: VRRPv3 adverts every 30 ms, so a host loss is seen after 3 missed adverts, 90 ms (plus
     # the ranked skew, 0.4 ms). Measured stable with both cores of a 2-core host loaded (bench/results/failover.md,
-    # the soak); 10 ms adverts flapped under that load without real-time scheduling.
+    # the soak); 10 ms adverts flapped under that load without real-time scheduling. The cluster role also gives
+    # keepalived real-time scheduling and locked memory with this profile (roles/cluster/vars/main.yml).
     'fast': {'advert_int': 0.03, 'version': 3},
 }
 # ucarp advertises in whole seconds; a backup takes over after advbase x deadratio + its own advskew/256.

@@ -312,8 +312,8 @@ class Cluster:
         self.pids.clear()  # a stopped or restarted container has a new process (and its old PID may be reused)
         return run(['podman'] + list(args))
 
-    def systemctl(self, host, *args):
-        return self.exec(host, 'systemctl', *args)
+    def systemctl(self, host, *args, **kwargs):
+        return self.exec(host, 'systemctl', *args, **kwargs)
 
     def host_veth(self, host):
         index = self.exec(host, 'cat', '/sys/class/net/eth0/iflink').stdout.strip()
