@@ -101,6 +101,7 @@ ROLE_FILES = {
     'keepalived': ['/etc/keepalived/keepalived.conf', '/etc/keepalived/hanet-vips', '/etc/keepalived/hanet-secrets',
                    '/usr/local/libexec/hanet-failover/keepalived-release',
                    '/usr/local/libexec/hanet-failover/keepalived-resign',
+                   '/usr/local/libexec/hanet-failover/keepalived-vmac-guard',
                    '/usr/local/lib/hanet-failover-keepalived/ansible_collections/hanet/failover',
                    '/etc/systemd/system/keepalived.service.d/hanet-failover.conf'],
     'ucarp': ['/etc/ucarp/web.conf', '/etc/ucarp/web.pass', '/etc/ucarp/api.conf', '/etc/ucarp/api.pass',
