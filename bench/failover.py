@@ -315,7 +315,8 @@ def report(benches, reps, seconds, load=None):
         '**lost** counts the unanswered probes. %d repetitions per cell; each cell shows median / max.'
         % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, PRIORITIES[0], PRIORITIES[1],
            INTERVAL_MS, reps), '',
-        'Profiles: keepalived `default` = VRRPv2, advert_int 1 s; `fast` = VRRPv3, advert_int 0.03 s. ucarp '
+        'Profiles: keepalived `default` = VRRPv2, advert_int 1 s; `fast` = VRRPv3, advert_int 0.03 s, the VRRP '
+        'process in real time (vrrp_rt_priority 50, vrrp_no_swap; the lab gives members a real-time budget). ucarp '
         '`default` = advbase 1 s, deadratio 3; `fast` = advbase 1 s, deadratio 2 (ucarp cannot advertise faster '
         'than once a second). Both profiles use the same GARP settings and ARP sysctls (arp_notify on).', '',
         'Theoretical detection bound (the backup takes over this long after the master\'s last advert):', '']
