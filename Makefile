@@ -62,7 +62,7 @@ test-sanity: setup
 	    PATH=$(SANITY_VENV)/bin:$$PATH $(SANITY_VENV)/bin/ansible-test sanity --local --requirements --python 3.11 --color no \
 	    $(SANITY_ARGS)
 
-MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp keepalived_three_node ucarp_garp ucarp_vmac keepalived_firewall
+MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp keepalived_three_node ucarp_garp ucarp_vmac keepalived_firewall keepalived_track
 
 lab-image: setup
 	scripts/lab image

@@ -290,8 +290,9 @@ def prober_note(benches):
             worst = max(worst, stall)
             if stall > 3 * INTERVAL_MS:
                 late.append('%s %s %s: %d ms' % (bench.backend, bench.profile, fault, stall))
-    text = ('The prober (playbooks/files/vip_probe.py) reports how late it sent a probe, when the loaded host left '
-            'it without CPU; it skips the slots it missed. Longest stall in any trial: %d ms.' % worst)
+    text = ('The prober (playbooks/files/vip_probe.py, at nice -10 on the client: a real client has a CPU of its own) '
+            'reports how late it sent a probe when the loaded host still left it without CPU; it skips the slots it '
+            'missed. Longest stall in any trial: %d ms.' % worst)
     if late:
         text += (' Trials where it was late by more than %d ms (their outage may include the stall): %s.'
                  % (3 * INTERVAL_MS, '; '.join(late)))
@@ -316,7 +317,8 @@ def report(benches, reps, seconds, load=None):
         % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, PRIORITIES[0], PRIORITIES[1],
            INTERVAL_MS, reps), '',
         'Profiles: keepalived `default` = VRRPv2, advert_int 1 s; `fast` = VRRPv3, advert_int 0.03 s, the VRRP '
-        'process in real time (vrrp_rt_priority 50, vrrp_no_swap; the lab gives members a real-time budget). ucarp '
+        'process in real time (vrrp_rt_priority 50, vrrp_no_swap; the lab gives no real-time budget, so there it runs '
+        'unprioritised, harsher than a host). ucarp '
         '`default` = advbase 1 s, deadratio 3; `fast` = advbase 1 s, deadratio 2 (ucarp cannot advertise faster '
         'than once a second). Both profiles use the same GARP settings and ARP sysctls (arp_notify on).', '',
         'Theoretical detection bound (the backup takes over this long after the master\'s last advert):', '']

@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, keepalived_instances,
-keepalived_vmac_name, links_from_facts, ucarp_instances, ucarp_password_problem, vip_expectations, vip_holders,
-vip_successions."""
+"""Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, health_plan,
+health_problems, keepalived_instances, keepalived_vmac_name, links_from_facts, ucarp_instances,
+ucarp_password_problem, vip_expectations, vip_holders, vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,6 +14,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
+from ansible_collections.hanet.failover.plugins.module_utils import _health
 
 
 def cluster_preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
@@ -59,6 +60,14 @@ def vip_holders(links_by_host, expectations):
     return model.vip_holders(dict(links_by_host), dict(expectations))
 
 
+def health_plan(vips, directory='/var/lib/hanet-failover/health'):
+    return _health.plan(list(vips or []), str(directory))
+
+
+def health_problems(host, unit_states=None, script_stats=None):
+    return _health.member_problems(str(host), dict(unit_states or {}), dict(script_stats or {}))
+
+
 def vip_successions(members, down=None, holders=None):
     return model.vip_successions(list(members), list(down or []), dict(holders or {}))
 
@@ -69,6 +78,8 @@ class FilterModule(object):
     def filters(self):
         return {
             'cluster_preflight': cluster_preflight,
+            'health_plan': health_plan,
+            'health_problems': health_problems,
             'keepalived_instances': keepalived_instances,
             'keepalived_vmac_name': keepalived_vmac_name,
             'links_from_facts': links_from_facts,

@@ -17,7 +17,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.hanet.failover.plugins.module_utils import _mac
+from ansible_collections.hanet.failover.plugins.module_utils import _health, _mac
 
 MAC_MODES = ('garp', 'vmac')
 BACKENDS = ('keepalived', 'ucarp')
@@ -27,7 +27,7 @@ NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$')
 CLUSTER_NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
 # Fields all members must agree on for one VIP.
 SHARED_FIELDS = ('address', 'interface', 'vrid', 'mac_mode', 'mac', 'advert_int', 'version', 'auth_pass',
-                 'nopreempt', 'preempt_delay', 'deadratio', 'unicast')
+                 'nopreempt', 'preempt_delay', 'deadratio', 'unicast', 'track')
 # Fields that only keepalived understands.
 KEEPALIVED_ONLY = ('version', 'preempt_delay', 'garp_master_delay', 'garp_master_repeat', 'garp_master_refresh',
                    'garp_master_refresh_repeat')
@@ -139,6 +139,13 @@ def resolved_vip(vip, profile='default', backend='keepalived'):
     out['mac_mode'] = vip.get('mac_mode', 'garp')
     if out['mac_mode'] not in MAC_MODES:
         raise ModelError('%s.mac_mode: %r is not one of garp, vmac' % (label, out['mac_mode']))
+    try:
+        out['track'] = _health.resolved_checks(vip.get('track'), '%s.track' % label)
+    except _health.HealthError as exc:
+        raise ModelError(str(exc))
+    if out['track'] and backend != 'keepalived':
+        raise ModelError('%s.track: only cluster_backend keepalived follows a service so far; remove track or use '
+                         'keepalived' % label)
     if backend == 'ucarp':
         _resolve_ucarp(vip, out, profile, label, iface)
         out['mac'] = _resolved_mac(vip, out, label)
@@ -509,6 +516,12 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
             instance.update(_unicast(member, members, vip))
         if maintenance_track and instance['priority'] and instance['priority'] > 1:
             instance['track_files'] = [{'name': maintenance_track, 'weight': 1 - instance['priority']}]
+        if vip['track']:
+            # The VIP follows its service: the checker's fault file (weight 0: non-zero puts the instance in FAULT,
+            # so the member gives the VIP away and takes no part in its election) and its weight file (minus the
+            # weights of the failing weighted checks, added to the priority).
+            fault, weight = _health.track_file_names(vip['name'])
+            instance.setdefault('track_files', []).extend([{'name': fault, 'weight': 0}, {'name': weight, 'weight': 1}])
         for key in ('nopreempt', 'preempt_delay', 'auth_pass', 'garp_master_delay', 'garp_master_repeat',
                     'garp_master_refresh', 'garp_master_refresh_repeat'):
             if vip.get(key) is not None:

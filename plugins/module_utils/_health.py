@@ -27,18 +27,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+# Standard library only: the checker on the members imports this file without Ansible (Python 3, as every
+# supported member has).
+import http.client
 import os
 import re
 import socket
+import ssl
 import subprocess
+import sys
 import threading
 import time
-
-# Standard library only: the checker on the members imports this file without Ansible (Python 3, as every
-# supported member has).
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
 
 KINDS = ('service', 'tcp', 'http', 'script')
 CHECK_NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$')
@@ -161,6 +161,52 @@ def resolved_checks(checks, label):
     return out
 
 
+def track_file_names(vip_name):
+    """keepalived's names of a VIP's two track files: (fault, weight)."""
+    return 'hanet_%s_fault' % vip_name, 'hanet_%s_weight' % vip_name
+
+
+def plan(vips, directory):
+    """What the cluster role sets up on a member for the VIPs that follow a service (raw cluster_vips, already
+    through the preflight): {'vips': {name: track}, the checker's configuration; 'track_files': keepalived's
+    track_file definitions [{name, file, weight}]; 'units': the systemd units followed; 'scripts': the scripts run}."""
+    tracked = [v for v in vips or [] if isinstance(v, dict) and v.get('track')]
+    files, units, scripts = [], [], []
+    for vip in tracked:
+        for name, suffix, weight in zip(track_file_names(vip['name']), ('fault', 'weight'), (0, 1)):
+            files.append({'name': name, 'file': '%s/%s.%s' % (directory.rstrip('/'), vip['name'], suffix),
+                          'weight': weight})
+        for check in vip['track']:
+            if not isinstance(check, dict):
+                continue
+            if check.get('service'):
+                unit = str(check['service'])
+                unit = unit if '.' in unit else unit + '.service'
+                if unit not in units:
+                    units.append(unit)
+            if check.get('script') and str(check['script']) not in scripts:
+                scripts.append(str(check['script']))
+    return {'vips': dict((v['name'], v['track']) for v in tracked), 'track_files': files, 'units': units,
+            'scripts': scripts}
+
+
+def member_problems(host, unit_states, script_stats):
+    """What a member lacks for its checks, as preflight messages. ``unit_states``: {unit: systemd's LoadState};
+    ``script_stats``: {path: Ansible stat result (exists, executable, pw_name, wgrp, woth, mode)}."""
+    problems = []
+    for unit, state in sorted(unit_states.items()):
+        if state != 'loaded':
+            problems.append('%s: the unit %s that a VIP follows (track.service) does not exist here (%s); install the '
+                            'service first, or fix the name' % (host, unit, state or 'systemd did not answer'))
+    for path, stat in sorted(script_stats.items()):
+        if not stat.get('exists') or not stat.get('executable'):
+            problems.append('%s: the check script %s (track.script) is missing or not executable' % (host, path))
+        elif stat.get('pw_name') != 'root' or stat.get('wgrp') or stat.get('woth'):
+            problems.append('%s: the check script %s (track.script) must be owned by root and writable by nobody else '
+                            '(it is %s\'s, mode %s)' % (host, path, stat.get('pw_name'), stat.get('mode')))
+    return problems
+
+
 def detection_bound(check):
     """Seconds from the service failing to the check being unhealthy, at most: fall probes, each up to an interval
     apart and bounded by the timeout."""
@@ -168,7 +214,24 @@ def detection_bound(check):
 
 
 # -- the checker on the members ----------------------------------------------------------------------------------
-def probe(check, run=subprocess.call, connect=socket.create_connection, open_url=urlopen):
+def http_status(url, timeout):
+    """The status of GET url (no redirect followed: a 3xx counts as an answer). HTTPS verifies the certificate
+    against the system's CAs, as any client would."""
+    parts = urlsplit(url)
+    if parts.scheme == 'https':
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
+                                                 context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        connection.request('GET', (parts.path or '/') + ('?' + parts.query if parts.query else ''),
+                           headers={'User-Agent': 'hanet-failover-health', 'Connection': 'close'})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def probe(check, run=subprocess.call, connect=socket.create_connection, get=http_status):
     """One probe of a resolved check: True when healthy. Never raises for what it probes."""
     kind, target, timeout = check['kind'], check['target'], check['timeout']
     try:
@@ -177,18 +240,17 @@ def probe(check, run=subprocess.call, connect=socket.create_connection, open_url
             connect((host.strip('[]'), int(port)), timeout).close()
             return True
         if kind == 'http':
-            response = open_url(Request(target, headers={'User-Agent': 'hanet-failover-health'}), timeout=timeout)
-            try:
-                return 200 <= response.getcode() < 400
-            finally:
-                response.close()
+            return 200 <= get(target, timeout) < 400
         if kind == 'service':
             return run(['systemctl', 'is-active', '--quiet', target], timeout=timeout) == 0
         return run([target], timeout=timeout) == 0
-    except HTTPError:
+    except (OSError, socket.error, subprocess.TimeoutExpired, http.client.HTTPException, ValueError):
         return False
-    except (OSError, URLError, socket.error, subprocess.TimeoutExpired, ValueError):
-        return False
+
+
+def _stdout(line):
+    sys.stdout.write(line + '\n')
+    sys.stdout.flush()
 
 
 class Tracker:
@@ -224,7 +286,6 @@ def vip_state(trackers):
     return fault, weight
 
 
-
 def write_state(directory, vip, fault, weight):
     """Write a VIP's two track files (VIP.fault, VIP.weight) atomically; only what changed is rewritten, since
     keepalived re-reads a track file whenever it is written."""
@@ -251,7 +312,7 @@ class Checker:
     """The members' checker: one thread per check probes at the check's interval; after each probe the VIP's track
     files are rewritten if its state changed. ``config`` is {vip name: [resolved checks]}."""
 
-    def __init__(self, config, directory, log=print, probe_fn=probe, clock=time.time):
+    def __init__(self, config, directory, log=_stdout, probe_fn=probe, clock=time.time):
         self.directory = directory
         self.log, self.probe, self.clock = log, probe_fn, clock
         self.trackers = dict((vip, [Tracker(c) for c in checks]) for vip, checks in config.items())
@@ -270,9 +331,9 @@ class Checker:
         ok = self.probe(tracker.check)
         with self.lock:
             if tracker.record(ok):
-                self.log('%s: check %s (%s %s) is %s' % (vip, tracker.check['name'], tracker.check['kind'],
-                                                          tracker.check['target'],
-                                                          'healthy' if tracker.healthy else 'failing'))
+                check = tracker.check
+                state = 'healthy' if tracker.healthy else 'failing'
+                self.log('%s: check %s (%s %s) is %s' % (vip, check['name'], check['kind'], check['target'], state))
                 if all(t.healthy is not None for t in self.trackers[vip]):
                     fault, weight = vip_state(self.trackers[vip])
                     if write_state(self.directory, vip, fault, weight):

@@ -15,8 +15,6 @@ __metaclass__ = type
 
 import os
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import time

@@ -496,3 +496,45 @@ def test_cluster_filters_are_exposed():
     assert filters['vip_successions'](three(), ['n1'])['api']['holder'] == 'n3'
     assert filters['keepalived_vmac_name']({'use_vmac': True, 'virtual_router_id': 7,
                                             'virtual_ipaddresses': ['2001:db8::7/64']}) == 'vrrp6.7'
+
+
+def test_tracked_vips_read_the_checkers_track_files():
+    vips = copy.deepcopy(VIPS)
+    vips[0]['track'] = [{'service': 'haproxy'}, {'tcp': 8080, 'weight': 5}]
+    group = members(vips)
+    assert model.preflight(group) == []
+    web, api6 = model.keepalived_instances(group[0], 'c', 'default', group, 'hanet_maintenance')
+    assert web['track_files'] == [{'name': 'hanet_maintenance', 'weight': -253},
+                                  {'name': 'hanet_web_fault', 'weight': 0}, {'name': 'hanet_web_weight', 'weight': 1}]
+    assert api6['track_files'] == [{'name': 'hanet_maintenance', 'weight': -253}]
+    # Without the maintenance track (the keepalived role used directly), the health files alone.
+    assert [t['name'] for t in model.keepalived_instances(group[0], 'c')[0]['track_files']] == \
+        ['hanet_web_fault', 'hanet_web_weight']
+
+
+@pytest.mark.parametrize('track,message', [
+    ([{'service': 'haproxy', 'interval': -1}], 'cluster_vips[web].track[0].interval: -1 is out of range'),
+    ([{'script': '/usr/local/bin/check db'}], 'cluster_vips[web].track[0].script:'),
+    ([{'service': 'not a unit'}], 'cluster_vips[web].track[0].service:'),
+    ({'service': 'haproxy'}, 'cluster_vips[web].track: give a list of checks'),
+])
+def test_bad_checks_are_named_by_the_preflight(track, message):
+    vips = copy.deepcopy(VIPS)
+    vips[0]['track'] = track
+    errors = model.preflight(members(vips))
+    assert any(message in error for error in errors), errors
+
+
+def test_members_must_agree_on_the_checks():
+    first, second = copy.deepcopy(VIPS), copy.deepcopy(VIPS)
+    first[0]['track'] = [{'service': 'haproxy'}]
+    errors = model.preflight(members(first, second))
+    assert any('track' in error for error in errors), errors
+
+
+def test_ucarp_does_not_follow_a_service_yet():
+    vips = [{'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51, 'auth_pass': 'pw',
+             'track': [{'service': 'haproxy'}]}]
+    errors = model.preflight(members(vips), backend='ucarp')
+    assert any('cluster_vips[web].track: only cluster_backend keepalived follows a service' in e for e in errors), \
+        errors

@@ -248,3 +248,35 @@ def test_write_state_rewrites_only_changes(tmp_path):
     assert _health.write_state(str(tmp_path), 'web', 0, -3)
     assert read_state(tmp_path, 'web') == (0, -3)
     assert oct(os.stat(str(tmp_path / 'web.weight')).st_mode & 0o777) == '0o644'
+
+
+def test_plan_of_the_tracked_vips():
+    vips = [{'name': 'web', 'track': [{'service': 'haproxy'}, {'script': '/usr/local/bin/check'},
+                                      {'service': 'haproxy.service'}]},
+            {'name': 'api'}, {'name': 'db', 'track': []}]
+    plan = _health.plan(vips, '/var/lib/hanet-failover/health/')
+    assert plan == {
+        'vips': {'web': vips[0]['track']},
+        'track_files': [{'name': 'hanet_web_fault', 'file': '/var/lib/hanet-failover/health/web.fault', 'weight': 0},
+                        {'name': 'hanet_web_weight', 'file': '/var/lib/hanet-failover/health/web.weight', 'weight': 1}],
+        'units': ['haproxy.service'], 'scripts': ['/usr/local/bin/check']}
+    assert _health.plan([], '/x') == {'vips': {}, 'track_files': [], 'units': [], 'scripts': []}
+
+
+def test_member_problems():
+    good = {'exists': True, 'executable': True, 'pw_name': 'root', 'wgrp': False, 'woth': False, 'mode': '0755'}
+    assert _health.member_problems('lb1', {'haproxy.service': 'loaded'}, {'/c': good}) == []
+    problems = _health.member_problems('lb1', {'haproxy.service': 'not-found', 'x.service': ''}, {
+        '/missing': {'exists': False}, '/plain': dict(good, executable=False),
+        '/theirs': dict(good, pw_name='deploy'), '/open': dict(good, woth=True, mode='0757')})
+    assert problems == [
+        'lb1: the unit haproxy.service that a VIP follows (track.service) does not exist here (not-found); install '
+        'the service first, or fix the name',
+        'lb1: the unit x.service that a VIP follows (track.service) does not exist here (systemd did not answer); '
+        'install the service first, or fix the name',
+        'lb1: the check script /missing (track.script) is missing or not executable',
+        "lb1: the check script /open (track.script) must be owned by root and writable by nobody else (it is root's, "
+        'mode 0757)',
+        'lb1: the check script /plain (track.script) is missing or not executable',
+        "lb1: the check script /theirs (track.script) must be owned by root and writable by nobody else (it is "
+        "deploy's, mode 0755)"]
