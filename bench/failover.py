@@ -299,11 +299,13 @@ def prober_note(benches):
     return text
 
 
-def report(benches, reps, seconds, load=None):
+def report(benches, reps, seconds, load=None, generated=None, rendered_from=None):
     by_key = dict(((b.backend, b.profile), b) for b in benches)
     lines = [
         '# Failover benchmark', '',
         '<!-- Written by bench/failover.py (make bench). Do not edit; rerun the bench. -->', '',
+    ] + (['Re-rendered by `bench/failover.py --from-json` from %s, the figures of the run below unchanged.'
+          % rendered_from, ''] if rendered_from else []) + [
         'Generated %s by `make bench` in %d s. Six clusters side by side in the container lab: keepalived and '
         'ucarp, each deployed by this collection with the `default` and the `fast` profile, and each as the anchor '
         '**plain**, the daemon set up by hand from its own documentation without this collection '
@@ -312,10 +314,14 @@ def report(benches, reps, seconds, load=None):
         'ranks, 254 and 253), a client, and two IPv4 VIPs, one vmac and one garp (the anchors: both garp, the '
         'daemons\' default; their garp VIP is the reference for both rows). Per fault and repetition the master is '
         'faulted while the client '
-        'sends an ICMP echo to each VIP every %d ms. **Outage** is the longest time the client got no reply; '
-        '**lost** counts the unanswered probes. %d repetitions per cell; each cell shows median / max.'
-        % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, PRIORITIES[0], PRIORITIES[1],
-           INTERVAL_MS, reps), '',
+        'sends an ICMP echo to each VIP every %d ms. **Lost** counts the unanswered probes: lost x %d ms is the '
+        'outage as the probes sampled it. **Outage** is the longest time between two answered probes (less one '
+        'interval): an upper bound, since it also holds any time the prober itself could not send (the loaded '
+        'lab left it without CPU; see the prober\'s stalls below). Where a cell lost no probe, the VIP answered '
+        'every probe that was sent: its outage figure is the prober\'s stall, not the VIP\'s. %d repetitions per '
+        'cell; each cell shows median / max.'
+        % (generated or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, PRIORITIES[0], PRIORITIES[1],
+           INTERVAL_MS, INTERVAL_MS, reps), '',
         'Profiles: keepalived `default` = VRRPv2, advert_int 1 s; `fast` = VRRPv3, advert_int 0.03 s, the VRRP '
         'process in real time (vrrp_rt_priority 50, vrrp_no_swap; the lab gives no real-time budget, so there it runs '
         'unprioritised, harsher than a host). ucarp '
@@ -398,7 +404,10 @@ def main():
     parser.add_argument('--output', default=os.path.join(HERE, 'results', 'failover.md'))
     parser.add_argument('--only', choices=BACKENDS, help='one backend only (for development)')
     parser.add_argument('--soak', type=int, default=600, help='seconds of the soak under load (0: none; at most 600)')
+    parser.add_argument('--from-json', help='re-render the results file from a run\'s failover.json (no lab)')
     args = parser.parse_args()
+    if args.from_json:
+        return rerender(args.from_json, args.output)
     if os.geteuid() != 0:
         sys.exit('bench/failover.py drives podman and must run as root')
     start = time.time()
@@ -417,21 +426,63 @@ def main():
     finally:
         for bench in benches:
             bench.cluster.down()
-    text = report(benches, args.reps, time.time() - start, load)
+    meta = {'generated': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'seconds': int(time.time() - start),
+            'load': load, 'reps': args.reps}
+    text = report(benches, args.reps, meta['seconds'], load, meta['generated'])
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, 'w') as handle:
         handle.write(text)
     # Every trial's probe results next to the table, for anyone who wants other statistics.
     with open(os.path.splitext(args.output)[0] + '.json', 'w') as handle:
-        json.dump([{'backend': b.backend, 'profile': b.profile, 'errors': b.errors,
-                    'trials': [{'fault': f, 'probe': p, 'one_holder_after_s': t} for f, p, t in b.trials],
-                    'maintenance': [{'operation': w, 'probe': p, 'took_s': t} for w, p, t in b.maintenance],
-                    'soak': dict(zip(('seconds', 'state_changes', 'probe'), b.soaked)) if b.soaked else None}
-                   for b in benches], handle, indent=1, sort_keys=True)
+        json.dump({'meta': meta, 'clusters': [
+            {'backend': b.backend, 'profile': b.profile, 'errors': b.errors,
+             'trials': [{'fault': f, 'probe': p, 'one_holder_after_s': t} for f, p, t in b.trials],
+             'maintenance': [{'operation': w, 'probe': p, 'took_s': t} for w, p, t in b.maintenance],
+             'soak': dict(zip(('seconds', 'state_changes', 'probe'), b.soaked)) if b.soaked else None}
+            for b in benches]}, handle, indent=1, sort_keys=True)
     print(text)
     failed = [e for b in benches for e in b.errors]
     if failed:
         sys.exit('%d trial(s) failed; see %s' % (len(failed), args.output))
+
+
+class Recorded:
+    """One cluster's figures as failover.json keeps them (what report() reads of a Bench)."""
+
+    def __init__(self, data):
+        self.backend, self.profile, self.errors = data['backend'], data['profile'], data['errors']
+        self.trials = [(t['fault'], t['probe'], t['one_holder_after_s']) for t in data['trials']]
+        self.maintenance = [(m['operation'], m['probe'], m['took_s']) for m in data['maintenance']]
+        soaked = data.get('soak')
+        self.soaked = (soaked['seconds'], soaked['state_changes'], soaked['probe']) if soaked else None
+        members = sorted(soaked['state_changes']) if soaked else ['', '']
+        self.cluster = type('RecordedCluster', (), {'node1': members[0], 'node2': members[-1]})()
+
+
+def rerender(path, output):
+    """Write the results file again from a run's JSON. A JSON from before meta was kept (a bare list) takes the
+    run's time, duration and load from the results file it is written over."""
+    with open(path) as handle:
+        data = json.load(handle)
+    if isinstance(data, list):
+        import re
+        with open(output) as handle:
+            old = handle.read()
+        generated, seconds = re.search(r'Generated (.+?) by `make bench` in (\d+) s', old).groups()
+        load = re.search(r'load average at the end: ([\d.]+) over 1 min, ([\d.]+) over 5 min', old)
+        reps = int(re.search(r'(\d+) repetitions per cell', old).group(1))
+        data = {'meta': {'generated': generated, 'seconds': int(seconds), 'load': load.groups() if load else None,
+                         'reps': reps}, 'clusters': data}
+    meta = data['meta']
+    benches = [Recorded(c) for c in data['clusters']]
+    text = report(benches, meta['reps'], meta['seconds'], meta['load'], meta['generated'],
+                  rendered_from=os.path.basename(path))
+    with open(output, 'w') as handle:
+        handle.write(text)
+    if os.path.realpath(path) != os.path.realpath(os.path.splitext(output)[0] + '.json'):
+        with open(os.path.splitext(output)[0] + '.json', 'w') as handle:
+            json.dump(data, handle, indent=1, sort_keys=True)
+    print(text)
 
 
 if __name__ == '__main__':
