@@ -143,9 +143,12 @@ def resolved_vip(vip, profile='default', backend='keepalived'):
         out['track'] = _health.resolved_checks(vip.get('track'), '%s.track' % label)
     except _health.HealthError as exc:
         raise ModelError(str(exc))
-    if out['track'] and backend != 'keepalived':
-        raise ModelError('%s.track: only cluster_backend keepalived follows a service so far; remove track or use '
-                         'keepalived' % label)
+    if backend == 'ucarp':
+        for index, check in enumerate(out['track']):
+            if check['weight'] is not None:
+                raise ModelError('%s.track[%d].weight: ucarp cannot lower a member\'s rank while it runs (its advskew '
+                                 'is fixed when it starts); remove weight, and a failing check gives the VIP away'
+                                 % (label, index))
     if backend == 'ucarp':
         _resolve_ucarp(vip, out, profile, label, iface)
         out['mac'] = _resolved_mac(vip, out, label)
@@ -610,6 +613,7 @@ def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
             'preempt': not vip.get('nopreempt', False),
             'nomcast': bool(vip.get('unicast')),
             'mac_mode': vip['mac_mode'],
+            'track': bool(vip['track']),
         }
         if vip['mac_mode'] == 'vmac':
             instance['mac'] = vip_mac(vip, cluster_name)

@@ -35,10 +35,21 @@ def render(name, **variables):
     return env.get_template(name).render(**context)
 
 
-@pytest.mark.parametrize('template', ['instance.conf.j2', 'ucarp@.service.j2'])
+@pytest.mark.parametrize('template', ['instance.conf.j2', 'ucarp@.service.j2', 'hanet-ucarp-health@.path.j2',
+                                      'hanet-ucarp-health@.service.j2'])
 def test_a_multi_line_ansible_managed_stays_a_comment(template):
     lines = render(template).split('\n')
     assert lines[:4] == ['#', '# Ansible managed: do not edit', '# changes are overwritten by the next deploy', '#']
+
+
+def test_a_tracked_instance_names_its_track_file_and_the_unit_checks_it():
+    assert 'UCARP_HEALTH_FILE=\n' in render('instance.conf.j2')
+    tracked = render('instance.conf.j2', item=dict(INSTANCE, track=True), ucarp_health_dir='/srv/health')
+    assert 'UCARP_HEALTH_FILE=/srv/health/web.fault\n' in tracked
+    # Unbraced: an untracked instance passes no argument, and ucarp-health ok lets it start.
+    assert 'ExecCondition=/usr/local/libexec/hanet-failover/ucarp-health ok $UCARP_HEALTH_FILE\n' in \
+        render('ucarp@.service.j2')
+    assert 'PathChanged=/srv/health/%i.fault\n' in render('hanet-ucarp-health@.path.j2', ucarp_health_dir='/srv/health')
 
 
 def test_the_settings_file_keeps_its_marker_line_for_stale_detection():

@@ -532,9 +532,14 @@ def test_members_must_agree_on_the_checks():
     assert any('track' in error for error in errors), errors
 
 
-def test_ucarp_does_not_follow_a_service_yet():
+def test_ucarp_follows_a_service_by_giving_the_vip_away():
     vips = [{'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51, 'auth_pass': 'pw',
              'track': [{'service': 'haproxy'}]}]
+    group = members(vips)
+    assert model.preflight(group, backend='ucarp') == []
+    assert [i['track'] for i in model.ucarp_instances(group[0], group)] == [True]
+    untracked = members([dict(vips[0], track=[])])
+    assert [i['track'] for i in model.ucarp_instances(untracked[0], untracked)] == [False]
+    vips[0]['track'].append({'tcp': 80, 'weight': 5})
     errors = model.preflight(members(vips), backend='ucarp')
-    assert any('cluster_vips[web].track: only cluster_backend keepalived follows a service' in e for e in errors), \
-        errors
+    assert any('cluster_vips[web].track[1].weight: ucarp cannot lower a member\'s rank' in e for e in errors), errors
