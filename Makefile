@@ -103,7 +103,7 @@ bench: lab-image
 # The shipped shell scripts and the repository's own are shellchecked with the Ansible content.
 lint: setup
 	$(BIN)/ansible-lint --offline
-	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/keepalived/files/keepalived-release scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging scripts/controller
+	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/ucarp/files/ucarp-health roles/keepalived/files/keepalived-release roles/keepalived/files/keepalived-vmac-guard scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging scripts/controller
 
 # The reference is built from the code's own documentation; validate-modules first fails on a module whose
 # DOCUMENTATION does not match its argument_spec, and the builder on a role whose defaults and spec disagree.

@@ -108,11 +108,3 @@ def test_guard_without_a_list_does_nothing(lab_one, tmp_path):
     assert proc.returncode == 0
     assert drops(lab_one, 'eth0') == 0
 
-
-def test_guard_passes_shellcheck():
-    if not shutil.which('shellcheck'):
-        import pytest
-        pytest.skip('shellcheck is not installed (scripts/bootstrap installs it)')
-    proc = subprocess.run(['shellcheck', '--severity=style', GUARD], stdout=subprocess.PIPE, universal_newlines=True,
-                          check=False)
-    assert proc.returncode == 0, proc.stdout
