@@ -107,4 +107,3 @@ def test_guard_without_a_list_does_nothing(lab_one, tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     assert proc.returncode == 0
     assert drops(lab_one, 'eth0') == 0
-

@@ -43,4 +43,3 @@ def test_bad_usage_is_refused():
     assert subprocess.run([SCRIPT, 'follow', 'bad name', '/x'], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           check=False).returncode == 2
     assert subprocess.run([SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False).returncode == 2
-
