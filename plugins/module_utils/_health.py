@@ -199,8 +199,12 @@ def member_problems(host, unit_states, script_stats):
             problems.append('%s: the unit %s that a VIP follows (track.service) does not exist here (%s); install the '
                             'service first, or fix the name' % (host, unit, state or 'systemd did not answer'))
     for path, stat in sorted(script_stats.items()):
-        if not stat.get('exists') or not stat.get('executable'):
-            problems.append('%s: the check script %s (track.script) is missing or not executable' % (host, path))
+        if not stat.get('exists') or not stat.get('isreg', True):
+            problems.append('%s: the check script %s (track.script) is missing or not a file' % (host, path))
+        elif not (stat.get('roth') and stat.get('xoth')):
+            # The checker runs it as cluster_health_user, not as its owner.
+            problems.append('%s: the check script %s (track.script) must be readable and executable by the checker\'s '
+                            'user (cluster_health_user): chmod o+rx (it is mode %s)' % (host, path, stat.get('mode')))
         elif stat.get('pw_name') != 'root' or stat.get('wgrp') or stat.get('woth'):
             problems.append('%s: the check script %s (track.script) must be owned by root and writable by nobody else '
                             '(it is %s\'s, mode %s)' % (host, path, stat.get('pw_name'), stat.get('mode')))
@@ -254,13 +258,14 @@ def _stdout(line):
 
 
 class Tracker:
-    """Rise/fall state of one check. Unknown until the first probe, which sets it directly: a member that starts
-    without its service is not eligible, and one that starts with it is not taken out while it proves it (adding a
-    check to a running cluster must not send every member to FAULT at once)."""
+    """Rise/fall state of one check. Without a known state (``healthy`` None) the first probe sets it directly: a
+    member that boots without its service is not eligible, and adding a check to a running cluster does not send
+    every member to FAULT while the checks rise. A checker restarted on a running member starts from the state its
+    files hold (``healthy`` given), so one bad probe at a restart does not move a VIP: rise and fall apply."""
 
-    def __init__(self, check):
+    def __init__(self, check, healthy=None):
         self.check = check
-        self.healthy = None
+        self.healthy = healthy
         self.streak = 0  # probes in a row that disagree with the current state
 
     def record(self, ok):
@@ -284,6 +289,34 @@ def vip_state(trackers):
     fault = int(any(not t.healthy for t in trackers if t.check['weight'] is None))
     weight = -sum(t.check['weight'] for t in trackers if t.check['weight'] is not None and not t.healthy)
     return fault, weight
+
+
+def boot_time():
+    """When this host booted (epoch seconds), or 0 where /proc/stat does not say."""
+    try:
+        with open('/proc/stat') as handle:
+            for line in handle:
+                if line.startswith('btime '):
+                    return int(line.split()[1])
+    except (IOError, OSError, ValueError):
+        pass
+    return 0
+
+
+def read_state(directory, vip, since=0):
+    """(fault, weight) from a VIP's track files written after ``since`` (epoch seconds), else (None, None): a
+    state from before the last boot says nothing about the services now."""
+    values = []
+    for suffix in ('fault', 'weight'):
+        path = os.path.join(directory, '%s.%s' % (vip, suffix))
+        try:
+            if os.stat(path).st_mtime < since:
+                return None, None
+            with open(path) as handle:
+                values.append(int(handle.read().strip() or 0))
+        except (IOError, OSError, ValueError):
+            return None, None
+    return values[0], values[1]
 
 
 def write_state(directory, vip, fault, weight):
@@ -312,10 +345,15 @@ class Checker:
     """The members' checker: one thread per check probes at the check's interval; after each probe the VIP's track
     files are rewritten if its state changed. ``config`` is {vip name: [resolved checks]}."""
 
-    def __init__(self, config, directory, log=_stdout, probe_fn=probe, clock=time.time):
+    def __init__(self, config, directory, log=_stdout, probe_fn=probe, clock=time.time, booted=None):
         self.directory = directory
         self.log, self.probe, self.clock = log, probe_fn, clock
-        self.trackers = dict((vip, [Tracker(c) for c in checks]) for vip, checks in config.items())
+        booted = boot_time() if booted is None else booted
+        self.trackers = {}
+        for vip, checks in config.items():
+            fault, weight = read_state(directory, vip, since=booted)
+            self.trackers[vip] = [Tracker(c, None if fault is None else
+                                          (fault == 0 if c['weight'] is None else weight == 0)) for c in checks]
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -343,7 +381,12 @@ class Checker:
         interval = tracker.check['interval']
         due = self.clock()
         while not self.stopping.is_set():
-            self.step(vip, tracker)
+            try:
+                self.step(vip, tracker)
+            except (IOError, OSError, ValueError) as exc:
+                # A full disk or a removed directory must not end this check quietly (its VIP would freeze in its
+                # last state): log it, and try again at the next interval.
+                self.log('%s: check %s failed to record its result: %s' % (vip, tracker.check['name'], exc))
             due += interval
             delay = due - self.clock()
             if delay < 0:  # a probe overran (it is bounded by the timeout, at most one interval): no burst

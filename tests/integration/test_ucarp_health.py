@@ -17,16 +17,20 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'roles', 'ucarp', 'files', 'ucarp-health')
 
 
-def ok(*args):
-    return subprocess.run([SCRIPT, 'ok'] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def ok(*args, **kwargs):
+    env = dict(os.environ, HANET_UCARP_HEALTH_RUN_DIR=str(kwargs.get('held', '/nonexistent/held')))
+    return subprocess.run([SCRIPT, 'ok'] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                           check=False).returncode
 
 
 @pytest.mark.parametrize('content, code', [('0\n', 0), ('0', 0), ('', 0), ('1\n', 1), ('7\n', 1), ('-3\n', 1)])
-def test_the_track_file_decides(tmp_path, content, code):
+def test_the_track_file_decides_and_a_held_back_instance_is_marked(tmp_path, content, code):
     path = tmp_path / 'web.fault'
     path.write_text(content)
-    assert ok(str(path)) == code
+    held = tmp_path / 'held'
+    assert ok(str(path), held=held) == code
+    # Only an instance this script kept from starting is started again by it once healthy (not one stopped by hand).
+    assert (held / 'web').exists() == bool(code)
 
 
 def test_untracked_missing_or_unreadable_never_blocks(tmp_path):

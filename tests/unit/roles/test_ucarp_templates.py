@@ -36,7 +36,7 @@ def render(name, **variables):
 
 
 @pytest.mark.parametrize('template', ['instance.conf.j2', 'ucarp@.service.j2', 'hanet-ucarp-health@.path.j2',
-                                      'hanet-ucarp-health@.service.j2'])
+                                      'hanet-ucarp-health@.service.j2', 'hanet-ucarp-health@.timer.j2'])
 def test_a_multi_line_ansible_managed_stays_a_comment(template):
     lines = render(template).split('\n')
     assert lines[:4] == ['#', '# Ansible managed: do not edit', '# changes are overwritten by the next deploy', '#']

@@ -264,19 +264,36 @@ def test_plan_of_the_tracked_vips():
 
 
 def test_member_problems():
-    good = {'exists': True, 'executable': True, 'pw_name': 'root', 'wgrp': False, 'woth': False, 'mode': '0755'}
+    good = {'exists': True, 'isreg': True, 'roth': True, 'xoth': True, 'pw_name': 'root', 'wgrp': False,
+            'woth': False, 'mode': '0755'}
     assert _health.member_problems('lb1', {'haproxy.service': 'loaded'}, {'/c': good}) == []
     problems = _health.member_problems('lb1', {'haproxy.service': 'not-found', 'x.service': ''}, {
-        '/missing': {'exists': False}, '/plain': dict(good, executable=False),
-        '/theirs': dict(good, pw_name='deploy'), '/open': dict(good, woth=True, mode='0757')})
+        '/missing': {'exists': False}, '/plain': dict(good, xoth=False, mode='0750'),
+        '/dir': dict(good, isreg=False), '/theirs': dict(good, pw_name='deploy'), '/open': dict(good, woth=True, mode='0757')})
     assert problems == [
         'lb1: the unit haproxy.service that a VIP follows (track.service) does not exist here (not-found); install '
         'the service first, or fix the name',
         'lb1: the unit x.service that a VIP follows (track.service) does not exist here (systemd did not answer); '
         'install the service first, or fix the name',
-        'lb1: the check script /missing (track.script) is missing or not executable',
+        'lb1: the check script /dir (track.script) is missing or not a file',
+        'lb1: the check script /missing (track.script) is missing or not a file',
         "lb1: the check script /open (track.script) must be owned by root and writable by nobody else (it is root's, "
         'mode 0757)',
-        'lb1: the check script /plain (track.script) is missing or not executable',
+        "lb1: the check script /plain (track.script) must be readable and executable by the checker's user "
+        '(cluster_health_user): chmod o+rx (it is mode 0750)',
         "lb1: the check script /theirs (track.script) must be owned by root and writable by nobody else (it is "
         "deploy's, mode 0755)"]
+
+
+def test_a_restarted_checker_starts_from_its_files_but_not_from_before_the_boot(tmp_path):
+    config = {'web': _health.resolved_checks([{'tcp': 80, 'fall': 2}, {'tcp': 81, 'weight': 3}], LABEL)}
+    _health.write_state(str(tmp_path), 'web', 0, -3)
+    restarted = _health.Checker(config, str(tmp_path), log=lambda line: None, booted=0)
+    assert [t.healthy for t in restarted.trackers['web']] == [True, False]
+    # One bad probe after a restart does not move the VIP: fall applies.
+    assert not restarted.trackers['web'][0].record(False)
+    rebooted = _health.Checker(config, str(tmp_path), log=lambda line: None,
+                               booted=os.stat(str(tmp_path / 'web.fault')).st_mtime + 1)
+    assert [t.healthy for t in rebooted.trackers['web']] == [None, None]
+    assert _health.read_state(str(tmp_path), 'nothing') == (None, None)
+    assert _health.boot_time() > 0
