@@ -235,8 +235,10 @@ def http_status(url, timeout):
         connection.close()
 
 
-def probe(check, run=subprocess.call, connect=socket.create_connection, get=http_status):
-    """One probe of a resolved check: True when healthy. Never raises for what it probes."""
+def probe(check, run=None, connect=socket.create_connection, get=http_status):
+    """One probe of a resolved check: True when healthy. Never raises for what it probes. ``run(argv, timeout)``
+    runs a program and returns its exit status, for the service and script checks: the checker's own
+    (roles/cluster/files/hanet-health), as this file runs no program itself (Ansible's module_utils rule)."""
     kind, target, timeout = check['kind'], check['target'], check['timeout']
     try:
         if kind == 'tcp':
@@ -245,9 +247,11 @@ def probe(check, run=subprocess.call, connect=socket.create_connection, get=http
             return True
         if kind == 'http':
             return 200 <= get(target, timeout) < 400
+        if run is None:
+            raise TypeError('probe: a %s check needs run=' % kind)
         if kind == 'service':
-            return run(['systemctl', 'is-active', '--quiet', target], timeout=timeout) == 0
-        return run([target], timeout=timeout) == 0
+            return run(['systemctl', 'is-active', '--quiet', target], timeout) == 0
+        return run([target], timeout) == 0
     except (OSError, socket.error, subprocess.TimeoutExpired, http.client.HTTPException, ValueError):
         return False
 

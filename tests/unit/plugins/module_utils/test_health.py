@@ -6,13 +6,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import os
 import socket
+import subprocess
 import threading
 
 import pytest
 
 from ansible_collections.hanet.failover.plugins.module_utils import _health
+
+
+def run_program(argv, timeout):
+    # As roles/cluster/files/hanet-health runs the programs of service and script checks.
+    return subprocess.call(argv, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+probe = functools.partial(_health.probe, run=run_program)
 
 try:
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -139,10 +149,12 @@ def script(tmp_path, body):
 
 
 def test_script_probe_exit_status_and_timeout(tmp_path):
-    assert _health.probe(resolved(script=script(tmp_path, 'exit 0'), interval=1))
-    assert not _health.probe(resolved(script=script(tmp_path, 'exit 3'), interval=1))
-    assert not _health.probe(resolved(script=script(tmp_path, 'sleep 5'), interval=1, timeout=0.2))
-    assert not _health.probe(resolved(script=str(tmp_path / 'missing'), interval=1))
+    assert probe(resolved(script=script(tmp_path, 'exit 0'), interval=1))
+    assert not probe(resolved(script=script(tmp_path, 'exit 3'), interval=1))
+    assert not probe(resolved(script=script(tmp_path, 'sleep 5'), interval=1, timeout=0.2))
+    assert not probe(resolved(script=str(tmp_path / 'missing'), interval=1))
+    with pytest.raises(TypeError, match='a script check needs run='):
+        _health.probe(resolved(script='/bin/true'))
 
 
 def test_service_probe_asks_systemctl_for_that_unit():
@@ -230,7 +242,7 @@ def test_checker_follows_a_real_port(tmp_path):
 
 def test_checker_starts_from_the_first_probe(tmp_path):
     config = {'web': _health.resolved_checks([{'script': '/bin/false'}], LABEL)}
-    checker = _health.Checker(config, str(tmp_path), log=lambda line: None)
+    checker = _health.Checker(config, str(tmp_path), log=lambda line: None, probe_fn=probe)
     try:
         checker.run()
         # Unhealthy at the first probe, not after fall probes: a member that starts without its service never
