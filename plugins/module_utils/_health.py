@@ -91,6 +91,12 @@ def _tcp_target(value, label):
     return host, port
 
 
+def unit_name(raw):
+    """The systemd unit a service check names: a bare name is a .service, as systemctl takes it."""
+    unit = str(raw)
+    return unit if '.' in unit else unit + '.service'
+
+
 def resolved_check(check, label):
     """The check with defaults filled in: {name, kind, target, interval, timeout, rise, fall, weight}.
     Raises HealthError naming the field."""
@@ -108,8 +114,7 @@ def resolved_check(check, label):
     raw = check[kind]
     out = {'kind': kind}
     if kind == 'service':
-        unit = str(raw)
-        unit = unit if '.' in unit else unit + '.service'
+        unit = unit_name(raw)
         if not UNIT_PATTERN.match(unit):
             raise HealthError('%s.service: %r is not a systemd unit name (such as haproxy.service)' % (label, raw))
         out['target'] = unit
@@ -180,8 +185,7 @@ def plan(vips, directory):
             if not isinstance(check, dict):
                 continue
             if check.get('service'):
-                unit = str(check['service'])
-                unit = unit if '.' in unit else unit + '.service'
+                unit = unit_name(check['service'])
                 if unit not in units:
                     units.append(unit)
             if check.get('script') and str(check['script']) not in scripts:
