@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, health_plan,
-health_problems, keepalived_instances, keepalived_vmac_name, links_from_facts, ucarp_instances,
-ucarp_password_problem, vip_expectations, vip_holders, vip_successions."""
+health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts, ucarp_instances,
+ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,7 +14,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
-from ansible_collections.hanet.failover.plugins.module_utils import _health
+from ansible_collections.hanet.failover.plugins.module_utils import _health, _hooks
 
 
 def cluster_preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
@@ -22,10 +22,10 @@ def cluster_preflight(members, cluster_name='hanet', profile='default', backend=
 
 
 def keepalived_instances(member, cluster_name='hanet', profile='default', members=None, maintenance_track=None,
-                         rank=True):
+                         rank=True, notify=None):
     try:
         return model.keepalived_instances(member, cluster_name, profile, list(members) if members else None,
-                                          maintenance_track, rank)
+                                          maintenance_track, rank, notify or None)
     except model.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.keepalived_instances: %s' % exc)
 
@@ -38,9 +38,9 @@ def links_from_facts(facts):
     return model.links_from_facts(dict(facts))
 
 
-def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
+def ucarp_instances(member, members, cluster_name='hanet', profile='default', notify=None):
     try:
-        return model.ucarp_instances(member, list(members), cluster_name, profile)
+        return model.ucarp_instances(member, list(members), cluster_name, profile, notify or None)
     except model.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.ucarp_instances: %s' % exc)
 
@@ -68,6 +68,14 @@ def health_problems(host, unit_states=None, script_stats=None):
     return _health.member_problems(str(host), dict(unit_states or {}), dict(script_stats or {}))
 
 
+def hook_plan(vips, cluster_hooks=None, user='root', timeout=_hooks.DEFAULT_TIMEOUT):
+    return _hooks.plan(list(vips or []), cluster_hooks, user, timeout)
+
+
+def vip_defaults(vips, track=None):
+    return model.vips_with_defaults(list(vips) if isinstance(vips, list) else vips, track)
+
+
 def vip_successions(members, down=None, holders=None):
     return model.vip_successions(list(members), list(down or []), dict(holders or {}))
 
@@ -80,11 +88,13 @@ class FilterModule(object):
             'cluster_preflight': cluster_preflight,
             'health_plan': health_plan,
             'health_problems': health_problems,
+            'hook_plan': hook_plan,
             'keepalived_instances': keepalived_instances,
             'keepalived_vmac_name': keepalived_vmac_name,
             'links_from_facts': links_from_facts,
             'ucarp_instances': ucarp_instances,
             'ucarp_password_problem': ucarp_password_problem,
+            'vip_defaults': vip_defaults,
             'vip_expectations': vip_expectations,
             'vip_holders': vip_holders,
             'vip_successions': vip_successions,

@@ -17,7 +17,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.hanet.failover.plugins.module_utils import _health, _mac
+from ansible_collections.hanet.failover.plugins.module_utils import _health, _hooks, _mac
 
 MAC_MODES = ('garp', 'vmac')
 BACKENDS = ('keepalived', 'ucarp')
@@ -107,6 +107,19 @@ def ucarp_password_problem(password):
     return None
 
 
+def vips_with_defaults(vips, track=None):
+    """cluster_vips with the cluster-wide defaults in place: ``track`` (cluster_track) for each VIP that does not
+    set its own (``track: []`` follows nothing)."""
+    if not isinstance(vips, list):
+        return vips
+    out = []
+    for vip in vips:
+        if isinstance(vip, dict) and 'track' not in vip and track:
+            vip = dict(vip, track=track)
+        out.append(vip)
+    return out
+
+
 def resolved_vip(vip, profile='default', backend='keepalived'):
     """The VIP with defaults filled in (version, advert_int, mac). Raises ModelError on the first bad field."""
     if not isinstance(vip, dict):
@@ -142,6 +155,11 @@ def resolved_vip(vip, profile='default', backend='keepalived'):
     try:
         out['track'] = _health.resolved_checks(vip.get('track'), '%s.track' % label)
     except _health.HealthError as exc:
+        raise ModelError(str(exc))
+    try:
+        # The hooks' shape; their users and timeouts get the cluster's defaults in _hooks.plan.
+        out['hooks'] = _hooks.resolved_hooks(vip.get('hooks'), '%s.hooks' % label)
+    except _hooks.HookError as exc:
         raise ModelError(str(exc))
     if backend == 'ucarp':
         for index, check in enumerate(out['track']):
@@ -491,7 +509,7 @@ def _vmac_name_collisions(by_name, backend):
 
 
 def keepalived_instances(member, cluster_name='hanet', profile='default', members=None, maintenance_track=None,
-                         rank=True):
+                         rank=True, notify=None):
     """keepalived_instances entries for one member (see roles/keepalived/meta/argument_specs.yml).
 
     ``members`` (all members) ranks the priorities (see keepalived_priority; ``rank`` false keeps them as given)
@@ -499,6 +517,8 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
     others' addresses in the VIP's subnet.
     ``maintenance_track`` names a vrrp_track_file (value 0 or 1): at 1 the member's priority drops to 1, so
     that its peers take its VIPs over without a gap and it takes none back (drain).
+    ``notify`` (the hooks' dispatcher, roles/cluster/files/hanet-hook) is run as ``notify VIP STATE`` on every
+    change of state (master, backup, fault, stop).
     """
     instances = []
     for raw in member['vips']:
@@ -525,6 +545,12 @@ def keepalived_instances(member, cluster_name='hanet', profile='default', member
             # weights of the failing weighted checks, added to the priority).
             fault, weight = _health.track_file_names(vip['name'])
             instance.setdefault('track_files', []).extend([{'name': fault, 'weight': 0}, {'name': weight, 'weight': 1}])
+        if notify:
+            for state in _hooks.STATES:
+                instance['notify_%s' % state] = '%s %s %s' % (notify, vip['name'], state)
+            # The dispatcher starts the hooks through systemd as their own users: it needs root, whatever
+            # keepalived_script_user says.
+            instance['notify_user'] = 'root'
         for key in ('nopreempt', 'preempt_delay', 'auth_pass', 'garp_master_delay', 'garp_master_repeat',
                     'garp_master_refresh', 'garp_master_refresh_repeat'):
             if vip.get(key) is not None:
@@ -581,12 +607,12 @@ def own_address(member, vip):
     return min(candidates)[2] if candidates else None
 
 
-def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
+def ucarp_instances(member, members, cluster_name='hanet', profile='default', notify=None):
     """ucarp_instances entries for one member (see roles/ucarp/meta/argument_specs.yml).
 
     CARP elects by advertisement interval, not priority: the member with the highest priority gets
     advskew 0, the next UCARP_SKEW_STEP, and so on. ``srcip`` is the member's own IPv4 address in the
-    VIP's subnet on the VIP's interface.
+    VIP's subnet on the VIP's interface. ``notify`` (the hooks' dispatcher) is run as ``notify VIP STATE``.
     """
     instances = []
     for raw in member['vips']:
@@ -615,6 +641,8 @@ def ucarp_instances(member, members, cluster_name='hanet', profile='default'):
             'mac_mode': vip['mac_mode'],
             'track': bool(vip['track']),
         }
+        if notify:
+            instance['notify'] = notify
         if vip['mac_mode'] == 'vmac':
             instance['mac'] = vip_mac(vip, cluster_name)
             instance['vmac_interface'] = vmac_interface(vip, 'ucarp')

@@ -346,3 +346,33 @@ def test_a_stale_handover_marker_does_not_keep_the_vip(lab, script):
     down = script.run('down')
     assert down.returncode == 0, down.stderr
     assert script.vip_on('eth0') == [] and not marker.exists()
+
+
+def test_the_hooks_dispatcher_hears_each_state_once_the_change_is_done(lab, script, tmp_path, monkeypatch):
+    heard = tmp_path / 'heard'
+    recorder = tmp_path / 'recorder'
+    # It also records whether the VIP was already up or gone when the hook ran.
+    recorder.write_text('#!/bin/sh\necho "$1 $2 $(ip -o -4 addr show to %s | wc -l)" >> %s\n' % (VIP, heard))
+    held = tmp_path / 'health-held'
+    held.mkdir()
+    monkeypatch.setenv('HANET_UCARP_HEALTH_RUN_DIR', str(held))
+    # A program and its leading argument, as the cluster role gives it (/usr/bin/python3 DISPATCHER).
+    script.configure('garp', HANET_NOTIFY='/bin/sh %s' % recorder)
+    steps = [('up', True), ('down', True), ('up', True), ('handover', None), ('down', True), ('release', False),
+             ('up', True), ('announce', False), ('resign', False), ('down', False), ('up', True), ('health', None),
+             ('down', False)]
+    for action, by_ucarp in steps:
+        if action == 'handover':
+            (script.run_dir / ('handover-%s' % script.instance)).write_text('')
+        elif action == 'health':
+            (held / script.instance).write_text('')
+        else:
+            proc = script.run(action, by_ucarp=by_ucarp)
+            assert proc.returncode == 0, (action, proc.stderr)
+    name = script.instance
+    assert heard.read_text().splitlines() == [
+        '%s master 1' % name, '%s backup 0' % name,  # ucarp's own up and down
+        '%s master 1' % name, '%s backup 0' % name,  # a handover's down keeps the VIP and says nothing; release
+        '%s master 1' % name, '%s stop 0' % name,    # announce and resign say nothing; systemd's down after ucarp
+        '%s master 1' % name, '%s fault 0' % name,   # stopped by its health
+    ]
