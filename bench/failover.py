@@ -22,7 +22,11 @@ playbooks/rolling_restart.yml) under the same probe. Then the soak: every cluste
 change in the members' journals is a false failover. Writes bench/results/failover.md, and every trial's
 figures to bench/results/failover.json.
 
-Usage: bench/failover.py [--reps N] [--soak S] [--output FILE]   (as root, from the repository; see ``make bench``)
+Usage: bench/failover.py [--reps N] [--soak S] [--output FILE] [--faults LIST]   (as root, from the repository;
+see ``make bench``). ``--faults`` runs only the faults named (comma-separated; default: the five above, with the
+maintenance and the soak). ``--faults service_down`` runs the service_down fault instead, on its own
+(bench/service_down.py, ``make bench-service-down``): the service a VIP follows dies on the master; it writes
+bench/results/service_down.md.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -113,8 +117,9 @@ def detection_bound(backend, profile, graceful):
 class Bench:
     """One cluster and its trials."""
 
-    def __init__(self, backend, profile, tmp_dir, reps):
+    def __init__(self, backend, profile, tmp_dir, reps, faults=None):
         self.backend, self.profile, self.reps = backend, profile, reps
+        self.faults = [f for f, dummy in FAULTS if faults is None or f in faults]
         number = len(VARIANTS) * BACKENDS.index(backend) + VARIANTS.index(profile)
         kind = PlainCluster if profile == 'plain' else lab_cluster.Cluster
         self.cluster = kind(backend, tmp_dir, spec=cluster_spec(backend, profile, number),
@@ -184,7 +189,7 @@ class Bench:
             self.log('lab and deploy')
             self.cluster.up()
             for rep in range(self.reps):
-                for fault, dummy in FAULTS:
+                for fault in self.faults:
                     self.log('rep %d/%d: %s' % (rep + 1, self.reps, fault))
                     try:
                         self.trial(fault)
@@ -299,8 +304,9 @@ def prober_note(benches):
     return text
 
 
-def report(benches, reps, seconds, load=None, generated=None, rendered_from=None):
+def report(benches, reps, seconds, load=None, generated=None, rendered_from=None, faults=None):
     by_key = dict(((b.backend, b.profile), b) for b in benches)
+    shown = [(f, label) for f, label in FAULTS if faults is None or f in faults]
     lines = [
         '# Failover benchmark', '',
         '<!-- Written by bench/failover.py (make bench). Do not edit; rerun the bench. -->', '',
@@ -347,7 +353,7 @@ def report(benches, reps, seconds, load=None, generated=None, rendered_from=None
     for backend in BACKENDS:
         for mode in MODES:
             vip = 'web' if mode == 'vmac' else 'api'
-            for fault, label in FAULTS:
+            for fault, label in shown:
                 cells = {}
                 notes = []
                 for profile in VARIANTS:
@@ -398,21 +404,45 @@ def report(benches, reps, seconds, load=None, generated=None, rendered_from=None
     return '\n'.join(lines) + '\n'
 
 
+def fault_list(text):
+    """--faults: the named faults, known and not mixing service_down (its clusters differ) with the others."""
+    names = [n.strip() for n in text.split(',') if n.strip()]
+    known = [f for f, dummy in FAULTS] + ['service_down']
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError('unknown fault(s) %s; give some of %s'
+                                         % (', '.join(unknown) or '(none)', ', '.join(known)))
+    if 'service_down' in names and len(names) > 1:
+        raise argparse.ArgumentTypeError('service_down runs on its own (its clusters carry tracked VIPs in the '
+                                         'plain anchors\' VRIDs): give --faults service_down alone')
+    return names
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--reps', type=int, default=5, help='repetitions per cell (at least 5 for the results file)')
-    parser.add_argument('--output', default=os.path.join(HERE, 'results', 'failover.md'))
+    parser.add_argument('--output', help='the results file (default: bench/results/failover.md; with --faults '
+                        'service_down, bench/results/service_down.md)')
     parser.add_argument('--only', choices=BACKENDS, help='one backend only (for development)')
     parser.add_argument('--soak', type=int, default=600, help='seconds of the soak under load (0: none; at most 600)')
-    parser.add_argument('--from-json', help='re-render the results file from a run\'s failover.json (no lab)')
+    parser.add_argument('--faults', type=fault_list, default=None,
+                        help='comma-separated faults to run (%s; default: all of them), or service_down alone'
+                        % ', '.join(f for f, dummy in FAULTS))
+    parser.add_argument('--profile', choices=PROFILES, default='default',
+                        help='with --faults service_down: the profile of its two clusters')
+    parser.add_argument('--from-json', help='re-render the results file from a run\'s JSON (no lab)')
     args = parser.parse_args()
+    if args.faults == ['service_down']:
+        import service_down  # pylint: disable=import-outside-toplevel
+        return service_down.main(args)
+    args.output = args.output or os.path.join(HERE, 'results', 'failover.md')
     if args.from_json:
         return rerender(args.from_json, args.output)
     if os.geteuid() != 0:
         sys.exit('bench/failover.py drives podman and must run as root')
     start = time.time()
     tmp = tempfile.mkdtemp(prefix='hanet-bench-')
-    benches = [Bench(backend, profile, os.path.join(tmp, '%s-%s' % (backend, profile)), args.reps)
+    benches = [Bench(backend, profile, os.path.join(tmp, '%s-%s' % (backend, profile)), args.reps, args.faults)
                for backend in BACKENDS for profile in VARIANTS if not args.only or backend == args.only]
     for bench in benches:
         os.mkdir(bench.cluster.tmp)
@@ -427,8 +457,8 @@ def main():
         for bench in benches:
             bench.cluster.down()
     meta = {'generated': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'seconds': int(time.time() - start),
-            'load': load, 'reps': args.reps}
-    text = report(benches, args.reps, meta['seconds'], load, meta['generated'])
+            'load': load, 'reps': args.reps, 'faults': args.faults}
+    text = report(benches, args.reps, meta['seconds'], load, meta['generated'], faults=args.faults)
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, 'w') as handle:
         handle.write(text)
@@ -476,7 +506,7 @@ def rerender(path, output):
     meta = data['meta']
     benches = [Recorded(c) for c in data['clusters']]
     text = report(benches, meta['reps'], meta['seconds'], meta['load'], meta['generated'],
-                  rendered_from=os.path.basename(path))
+                  rendered_from=os.path.basename(path), faults=meta.get('faults'))
     with open(output, 'w') as handle:
         handle.write(text)
     if os.path.realpath(path) != os.path.realpath(os.path.splitext(output)[0] + '.json'):
