@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, health_plan,
-health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts, ucarp_instances,
-ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
+health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts, service_followers,
+ucarp_instances, ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -68,6 +68,10 @@ def health_problems(host, unit_states=None, script_stats=None):
     return _health.member_problems(str(host), dict(unit_states or {}), dict(script_stats or {}))
 
 
+def service_followers(vips, declared=None):
+    return _health.service_followers(list(vips or []), list(declared) if declared is not None else None)
+
+
 def hook_plan(vips, cluster_hooks=None, user='root', timeout=_hooks.DEFAULT_TIMEOUT):
     return _hooks.plan(list(vips or []), cluster_hooks, user, timeout)
 
@@ -92,6 +96,7 @@ class FilterModule(object):
             'keepalived_instances': keepalived_instances,
             'keepalived_vmac_name': keepalived_vmac_name,
             'links_from_facts': links_from_facts,
+            'service_followers': service_followers,
             'ucarp_instances': ucarp_instances,
             'ucarp_password_problem': ucarp_password_problem,
             'vip_defaults': vip_defaults,

@@ -194,6 +194,40 @@ def plan(vips, directory):
             'scripts': scripts}
 
 
+def service_followers(vips, declared=None):
+    """What stopping one unit does to the VIPs, for the drill's service_down fault: the unit is the first service
+    check of the first VIP's track. {'service': unit or '', 'follow': [VIP, ...] (a service check of that unit
+    without weight: the member gives the VIP away), 'unsure': {VIP: [why, ...]} (checks that may fail with the unit
+    or not: tcp, http, script, a weighted check of it)}. ``declared`` (the user's list of the VIPs that depend on
+    the unit) replaces the guess: those follow, every other VIP stays, nothing is unsure."""
+    vips = [v for v in vips or [] if isinstance(v, dict) and v.get('name')]
+    first = [c for c in ((vips[0].get('track') or []) if vips else []) if isinstance(c, dict) and c.get('service')]
+    service = unit_name(first[0]['service']) if first else ''
+    follow, unsure = [], {}
+    for vip in vips:
+        reasons = []
+        follows = False
+        for check in vip.get('track') or []:
+            if not isinstance(check, dict):
+                continue
+            if check.get('service') and unit_name(check['service']) != service:
+                continue  # another unit: the drill leaves it running
+            if check.get('service') and check.get('weight') is None:
+                follows = True
+            elif check.get('service'):
+                reasons.append('service %s (weight %s)' % (service, check['weight']))
+            else:
+                kind = next((k for k in KINDS if check.get(k)), '?')
+                reasons.append('%s %s' % (kind, check.get(kind)))
+        if declared is not None:
+            follows, reasons = str(vip['name']) in [str(d) for d in declared], []
+        if follows:
+            follow.append(str(vip['name']))
+        elif reasons:
+            unsure[str(vip['name'])] = reasons
+    return {'service': service, 'follow': follow, 'unsure': unsure}
+
+
 def member_problems(host, unit_states, script_stats):
     """What a member lacks for its checks, as preflight messages. ``unit_states``: {unit: systemd's LoadState};
     ``script_stats``: {path: Ansible stat result (exists, executable, pw_name, wgrp, woth, mode)}."""

@@ -29,6 +29,35 @@ def cluster(request, tmp_path_factory):
     return lab
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'tracked_service: the test deploys a VIP that follows the members\' service '
+                            '(lab_cluster.SERVICE_UNIT) and leaves it so')
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """A tracked_service test runs last of its backend's tests (after pytest has grouped them by backend): the
+    deploy that takes the track away again (a minute or more) is then left out, as the cluster goes down next."""
+    groups = {}
+
+    def key(item):
+        callspec = getattr(item, 'callspec', None)
+        backend = callspec.params.get('cluster') if callspec else None
+        return groups.setdefault(backend, len(groups)), item.get_closest_marker('tracked_service') is not None
+
+    items[:] = sorted(items, key=key)
+
+
+@pytest.fixture(autouse=True)
+def base_model(request):
+    """Every other test sees the base model: a track a tracked_service test left is taken away first (nothing to
+    do in the usual order, where that test comes last)."""
+    if 'cluster' in request.fixturenames and request.node.get_closest_marker('tracked_service') is None:
+        lab = request.getfixturevalue('cluster')
+        if lab.following:
+            lab.follow_service(False)
+
+
 def pytest_sessionfinish(session, exitstatus):
     # Each half keeps its rows in .build/faults-rows/BACKEND.json; the tables are written from every half's rows.
     for backend in BACKENDS:

@@ -7,7 +7,10 @@ one member on Debian 12 and one on Debian 13 (the master's release differs betwe
 release is faulted as a master once and takes over as a backup once), deployed with playbooks/cluster.yml
 exactly as users deploy it, over SSH: one vmac VIP and one garp VIP. The tests fault the master, watch
 who holds each VIP, what the client's neighbour table says and how long the client's probes went
-unanswered, and write tests/faults/RESULTS.md at the end of the run.
+unanswered, and write tests/faults/RESULTS.md at the end of the run. Every member also runs a small service of
+the user's (SERVICE_UNIT, installed by the lab, not by the roles); one VIP follows it only from the row that
+stops it on (Cluster.follow_service), which runs last of its backend's tests; conftest.py deploys the base model
+again before any other test that would come after it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,6 +40,8 @@ BACKENDS = {
         'joiner': ('198.51.100.73', 'bookworm'),
         # node1 (the master), node2, client: the Debian release of each (scripts/lab's suites).
         'suites': ('trixie', 'bookworm', 'trixie'),
+        # The VIP that follows the fixture service (SERVICE_UNIT) in the tracked-service row.
+        'tracked_vip': 'web',
         'vips': [
             {'name': 'web', 'address': '198.51.100.106/24', 'interface': 'eth0', 'vrid': 57, 'mac_mode': 'vmac'},
             {'name': 'api', 'address': '198.51.100.107/24', 'interface': 'eth0', 'vrid': 58, 'mac_mode': 'garp',
@@ -47,6 +52,7 @@ BACKENDS = {
         'prefix': 'fu', 'ips': ('198.51.100.81', '198.51.100.82', '198.51.100.89'),
         'joiner': ('198.51.100.83', 'trixie'),
         'suites': ('bookworm', 'trixie', 'bookworm'),
+        'tracked_vip': 'web',
         'vips': [
             {'name': 'web', 'address': '198.51.100.108/24', 'interface': 'eth0', 'vrid': 59, 'mac_mode': 'vmac',
              'auth_pass': 'fu-web-s3cret'},
@@ -62,6 +68,30 @@ FAILOVER_BOUND = 3 + 0.61 + 2
 RECOVER_BOUND = 8
 # A member container stopped and started again (systemd boot and the daemon's start included).
 BOOT_BOUND = 30
+# The service a VIP follows (cluster_vips[].track) in the tracked-service row: a small web server as a systemd unit
+# on every member. The user's service, as haproxy would be: the lab installs it, the roles only follow it.
+SERVICE_UNIT = 'hanet-demo-web.service'
+SERVICE_FIXTURE = '''[Unit]
+Description=hanet.failover fault suite fixture: the service a VIP follows (the user's, not the roles')
+[Service]
+ExecStart=/usr/bin/python3 -m http.server 8080 --bind 127.0.0.1 --directory /usr/share/doc
+[Install]
+WantedBy=multi-user.target
+'''
+# The tracked VIP's check in that row (the keepalived_track scenario's): unhealthy after 2 failed probes 0.5 s apart.
+SERVICE_CHECK = {'service': SERVICE_UNIT, 'interval': 0.5, 'rise': 2, 'fall': 2}
+
+
+def detection_bound(check):
+    """Seconds from the service failing to its check being unhealthy, at most (_health.detection_bound): fall
+    probes an interval apart, the last bounded by the timeout (the interval unless given)."""
+    return check['fall'] * check['interval'] + check.get('timeout', check['interval'])
+
+
+def rise_bound(check):
+    """Seconds from the service being back to its check being healthy again, at most."""
+    return check['rise'] * check['interval'] + check.get('timeout', check['interval'])
+
 
 ROWS = []
 
@@ -110,6 +140,9 @@ class Cluster:
         # Members lost with their host (fault 'host'): frozen, their port down; what they hold reaches nobody.
         self.lost = set()
         self.joiner = spec.get('joiner')
+        # The VIP that follows SERVICE_UNIT while follow_service(True) is in force (the lab then installs the unit).
+        self.tracked_vip = spec.get('tracked_vip')
+        self.following = False
         self.prefix = spec['prefix']
         self.inventory = os.path.join(tmp_dir, 'inventory.yml')
         self.pids = {}
@@ -122,6 +155,8 @@ class Cluster:
     # -- set-up ---------------------------------------------------------------------------------------------
     def up(self):
         run([LAB, 'up'] + ['%s=%s@%s' % (host, ip, self.suites[host]) for host, ip in self.ips.items()])
+        for host in self.members:
+            self.install_service(host)
         self.write_inventory()
         self.deploy()
         run(['podman', 'cp', PROBE, '%s:/usr/local/sbin/hanet-vip-probe' % self.client])
@@ -163,10 +198,30 @@ class Cluster:
         address, suite = self.joiner
         host = '%s-node3' % self.prefix
         run([LAB, 'up', '%s=%s@%s' % (host, address, suite)])
+        self.install_service(host)
         self.ips[host], self.suites[host] = address, suite
         self.members.append(host)
         self.priorities[host] = priority
         return host
+
+    def install_service(self, host):
+        """The user's service (SERVICE_UNIT) on a member, enabled and started, where the spec has a tracked VIP."""
+        if self.tracked_vip:
+            self.exec(host, 'sh', '-c', 'printf %%s "$1" >/etc/systemd/system/%s && systemctl daemon-reload && '
+                      'systemctl enable --now --quiet %s' % (SERVICE_UNIT, SERVICE_UNIT), '-', SERVICE_FIXTURE)
+
+    def follow_service(self, follow, check=None):
+        """Deploy the model with the tracked VIP following SERVICE_UNIT (``check``, SERVICE_CHECK by default), or,
+        ``follow`` false, back to the base model (no track)."""
+        self.following = bool(follow)
+        for vip in self.vips:
+            if vip['name'] == self.tracked_vip:
+                if follow:
+                    vip['track'] = [dict(check or SERVICE_CHECK)]
+                else:
+                    vip.pop('track', None)
+        self.write_inventory()
+        self.deploy()
 
     def retire_member(self, host):
         """Mark a member cluster_member_state absent (it stays in the inventory until forget_member)."""
@@ -439,7 +494,11 @@ def write_results():
             'probes every VIP every 10 ms during a fault. Ansible connects over SSH on the lab network.%s'
             % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), ran_alongside()),
             '', 'Bounds: failover within %.1f s (3 missed adverts + skew + 2 s), recovery after a heal or restart '
-            'within %d s, a stopped member back within %d s.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND), '']
+            'within %d s, a stopped member back within %d s. In the tracked-service row only the web VIP follows a '
+            'service on each member (`%s`, interval %s s, fall %d, rise %d): it must move within the check\'s '
+            'detection (fall x interval + timeout) plus the failover bound, lose at most that many probes, and api '
+            'must stay and lose none.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND, SERVICE_CHECK['service'],
+                                          SERVICE_CHECK['interval'], SERVICE_CHECK['fall'], SERVICE_CHECK['rise']), '']
     write_table(RESULTS, head, ['backend', 'fault', 'one holder after (s)', 'bound (s)', 'probes lost web / api',
                                 'outage ms web / api', 'client MAC right', 'client reaches VIPs', 'result'],
                 ['backend', 'fault', 'settled', 'bound', 'lost', 'outage', 'mac', 'reach', 'result'], rows)

@@ -62,6 +62,13 @@ KEEPALIVED = [
     ('unknown profile', extra(cluster_profile='turbo'), 'cluster_profile'),
     ('ucarp while a keepalived the role did not deploy runs', foreign_daemon(cluster_backend='ucarp'),
      'keepalived is running but cluster_backend is ucarp, and this role did not deploy it'),
+    # What a VIP follows, and its hooks (the same words on both backends; each case runs on one of them).
+    ('tracked unit missing', vip_change('web', track=[{'service': 'no-such-service.service'}]),
+     'the unit no-such-service.service that a VIP follows (track.service) does not exist here'),
+    ('negative check interval', vip_change('api', track=[{'tcp': 22, 'interval': -1}]),
+     'cluster_vips[api].track[0].interval: -1 is out of range'),
+    ('hook user missing', extra(cluster_hooks={'master': [{'command': 'true', 'user': 'no-such-user'}]}),
+     'the user no-such-user that hooks run as'),
     # Passes the model, fails `keepalived -t`: the live file must stay.
     ('keepalived -t rejects the file', extra(keepalived_vrrp_garp_interval=0), "vrrp_garp_interval '0' is invalid"),
 ]
@@ -72,6 +79,11 @@ UCARP = [
     ('password of 20 bytes', vip_change('web', auth_pass='twenty-bytes-secret!'), 'cluster_vips[web].auth_pass: give 1 to 19'),
     ('sub-second advbase', vip_change('web', advert_int=0.5), 'cluster_vips[web].advert_int'),
     ('keepalived-only field', vip_change('web', version=3), 'cluster_vips[web].version applies to keepalived only'),
+    ('check script path with a space', vip_change('web', track=[{'script': '/usr/local/bin/my check'}]),
+     "cluster_vips[web].track[0].script: '/usr/local/bin/my check' is not an absolute path"),
+    # The role's argument spec names it first.
+    ('hook on an unknown state', vip_change('web', hooks={'promoted': ['true']}),
+     'cluster_vips.hooks.promoted. Supported parameters include: backup, fault, master, stop'),
     ('keepalived while a ucarp the role did not deploy runs', foreign_daemon(cluster_backend='keepalived'),
      'ucarp is running but cluster_backend is keepalived, and this role did not deploy it'),
 ]

@@ -8,7 +8,10 @@ __metaclass__ = type
 
 import time
 
-from lab_cluster import BOOT_BOUND, FAILOVER_BOUND, RECOVER_BOUND, record
+import pytest
+
+from lab_cluster import (BOOT_BOUND, FAILOVER_BOUND, RECOVER_BOUND, SERVICE_CHECK, SERVICE_UNIT, detection_bound,
+                         record, rise_bound)
 
 
 def lost(probe):
@@ -140,6 +143,61 @@ def test_all_members_restarted_at_once(cluster):
         view = cluster.client_ok(timeout=15)
         row['mac'], row['reach'] = client_summary(view)
         assert row['mac'] and row['reach'], view
+
+
+@pytest.mark.tracked_service
+def test_tracked_service_stopped_and_started(cluster):
+    """The VIP follows the service: with cluster_vips[web].track on the members' service, stopping the service on
+    the master moves web to the other member (keepalived: FAULT by the track file; ucarp: ucarp@web stopped, so it
+    resigns) while api, which does not follow it, stays; starting the service makes the master eligible again, and
+    it takes web back (preempt). The row deploys the track and leaves it (it runs last of its backend's tests; see
+    conftest.py)."""
+    tracked, node1, node2 = cluster.tracked_vip, cluster.node1, cluster.node2
+    untracked = [v['name'] for v in cluster.vips if v['name'] != tracked]
+    # Detection (the VIP still answers meanwhile), then a handover: at most a failover's bound. Probes lost (10 ms
+    # apart) are bounded by the same seconds; generous on purpose, this is no timing benchmark.
+    bound = detection_bound(SERVICE_CHECK) + FAILOVER_BOUND
+    lost_bound = int(bound * 100)
+    with Row(cluster, 'tracked service stopped (%s follows it, %s do%s not), started'
+             % (tracked, ', '.join(untracked), 'es' if len(untracked) == 1 else ''), bound) as row:
+        cluster.follow_service(True)
+        cluster.wait(lambda: cluster.single_holder(node1), RECOVER_BOUND, 'steady state before the fault',
+                     stable=2)
+        cluster.start_probe(120)
+        moved = set()  # untracked VIPs seen anywhere but on node1 at any poll
+
+        def tracked_moved():
+            holders = cluster.holders()
+            moved.update(n for n in untracked if holders[n] != [node1])
+            return holders[tracked] == [node2]
+
+        cluster.systemctl(node1, 'stop', SERVICE_UNIT)
+        try:
+            # stable: web stays with node2 while the service is down (no flap back, no second holder).
+            settled = cluster.wait(tracked_moved, bound, '%s on %s alone after %s stopped'
+                                   % (tracked, node2, SERVICE_UNIT), stable=2)
+            row['settled'] = '%.2f' % settled
+            view = cluster.client_ok()
+            row['mac'], row['reach'] = client_summary(view)
+            assert tracked_moved() and not moved, 'holders %s; left node1 at some point: %s' % (
+                cluster.holders(), sorted(moved))
+            assert row['mac'] and row['reach'], view
+        finally:
+            cluster.systemctl(node1, 'start', SERVICE_UNIT)
+        # Eligible again once the check has risen: node1 takes web back by preemption.
+        cluster.wait(lambda: cluster.single_holder(node1), rise_bound(SERVICE_CHECK) + RECOVER_BOUND,
+                     'node1 taking %s back after %s started' % (tracked, SERVICE_UNIT))
+        view = cluster.client_ok()
+        assert client_summary(view) == (True, True), view
+        figures = cluster.probe_addresses(stop=True)
+        probe = dict((v['name'], figures[v['address'].split('/')[0]]) for v in cluster.vips)
+        row['lost'], row['outage'] = lost(probe), outage(probe)
+        assert not moved, 'untracked VIPs left node1: %s' % sorted(moved)
+        assert probe[tracked]['lost'] <= lost_bound, '%s lost %d probes, bound %d' % (
+            tracked, probe[tracked]['lost'], lost_bound)
+        for name in untracked:
+            assert probe[name]['lost'] == 0, '%s lost %d probes though it does not follow the service' % (
+                name, probe[name]['lost'])
 
 
 def test_sysctls_and_secrets_survive(cluster):

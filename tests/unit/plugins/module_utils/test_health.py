@@ -309,3 +309,19 @@ def test_a_restarted_checker_starts_from_its_files_but_not_from_before_the_boot(
     assert [t.healthy for t in rebooted.trackers['web']] == [None, None]
     assert _health.read_state(str(tmp_path), 'nothing') == (None, None)
     assert _health.boot_time() > 0
+
+
+def test_service_followers_for_the_drills_service_down():
+    vips = [{'name': 'web', 'track': [{'service': 'haproxy'}]},
+            {'name': 'api', 'track': [{'http': 'http://127.0.0.1:8080/'}, {'service': 'other.service'}]},
+            {'name': 'db', 'track': [{'service': 'haproxy.service', 'weight': 2}]},
+            {'name': 'dns', 'track': [{'service': 'other.service'}]},
+            {'name': 'plain'}]
+    assert _health.service_followers(vips) == {
+        'service': 'haproxy.service', 'follow': ['web'],
+        'unsure': {'api': ['http http://127.0.0.1:8080/'], 'db': ['service haproxy.service (weight 2)']}}
+    # The user says which VIPs depend on the unit: those move, the others stay.
+    assert _health.service_followers(vips, ['web', 'api']) == {
+        'service': 'haproxy.service', 'follow': ['web', 'api'], 'unsure': {}}
+    assert _health.service_followers([{'name': 'plain'}] + vips)['service'] == ''
+    assert _health.service_followers([])['service'] == ''
