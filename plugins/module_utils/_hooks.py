@@ -106,8 +106,10 @@ def resolved_hooks(hooks, label, user='root', timeout=DEFAULT_TIMEOUT):
 def plan(vips, cluster_hooks=None, user='root', timeout=DEFAULT_TIMEOUT):
     """What the dispatcher on a member runs: {'vips': {VIP: {'address': ADDRESS, 'hooks': {state: [hook]}}},
     'users': [user, ...], 'errors': [message, ...]}, the VIP's own hooks first, then the cluster's; only VIPs
-    that have hooks. A problem (a bad cluster_hook_user, cluster_hook_timeout or hook) is an error message for
-    the preflight, never an exception: the plan is read before the preflight reports."""
+    that have hooks. A problem with the cluster's own settings (cluster_hook_user, cluster_hook_timeout,
+    cluster_hooks) is an error message for the preflight, never an exception: the plan is read before the
+    preflight reports. A VIP's own bad hooks are the model's to name (_cluster_model.resolved_vip, per member);
+    the plan leaves that VIP out."""
     errors = []
     try:
         resolved_hook({'command': 'true'}, 'cluster_hook_user and cluster_hook_timeout', user, timeout)
@@ -125,9 +127,8 @@ def plan(vips, cluster_hooks=None, user='root', timeout=DEFAULT_TIMEOUT):
             continue  # the model's preflight names it
         try:
             own = resolved_hooks(vip.get('hooks'), 'cluster_vips[%s].hooks' % vip['name'], user, timeout)
-        except HookError as exc:
-            errors.append(str(exc))
-            continue
+        except HookError:
+            continue  # the model's preflight names it, for each member
         merged = {}
         for state in STATES:
             entries = own.get(state, []) + shared.get(state, [])
