@@ -30,7 +30,9 @@ REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), '..', '..'))
 SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
 # Commands the suites run only inside the lab's containers (podman exec / nsenter), where the image or the
 # roles provide them; the host needs none of them.
-IN_CONTAINERS = frozenset(['systemctl', 'journalctl', 'keepalived', 'ucarp', 'apt-get', 'dpkg-query'])
+IN_CONTAINERS = frozenset(['systemctl', 'journalctl', 'keepalived', 'ucarp', 'apt-get', 'dpkg-query', 'cibadmin',
+                           'crm_verify', 'crm_diff', 'crm_mon', 'crm_standby', 'crm_attribute', 'crm_node',
+                           'corosync-cfgtool'])
 # Tools a minimal Debian machine lacks and test suites like these call: used anywhere, they must be installed.
 KNOWN_TOOLS = frozenset([
     'nft', 'iptables', 'tcpdump', 'tshark', 'podman', 'runc', 'debootstrap', 'apt-ftparchive', 'shellcheck', 'rsync',
