@@ -24,8 +24,6 @@ import socket
 import time
 import traceback
 
-from ansible.module_utils.basic import missing_required_lib
-
 PYROUTE2_IMPORT_ERROR = None
 try:
     from pyroute2 import IPRoute
@@ -75,7 +73,12 @@ class NetlinkFailure(Exception):
 
 
 def require_pyroute2(module):
-    """Fail the module the standard way when pyroute2 is not importable."""
+    """Fail the module the standard way when pyroute2 is not importable.
+
+    Ansible's helper is imported here, not at the top: target-side programs (the Pacemaker vmac agent) use this
+    file on members where Ansible itself is not installed."""
+    from ansible.module_utils.basic import missing_required_lib
+
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
 

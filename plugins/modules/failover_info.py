@@ -15,7 +15,7 @@ version_added: 0.1.0
 description:
   - Reports links (kind, MAC, parent, macvlan mode, whether the MAC is locally administered or a VRRP MAC),
     the addresses on each link with their flags, the ARP and ND sysctls (live and effective per interface),
-    and whether keepalived and ucarp are running.
+    whether keepalived, ucarp, corosync and Pacemaker are running, and the host's node name.
 author:
   - hanet.failover contributors (@hanet)
 requirements:
@@ -125,7 +125,13 @@ daemons:
   description: Failover daemons seen in the process table, with their process IDs.
   returned: always
   type: dict
-  sample: {"keepalived": {"running": true, "pids": [312, 313]}, "ucarp": {"running": false, "pids": []}}
+  sample: {"keepalived": {"running": true, "pids": [312, 313]}, "ucarp": {"running": false, "pids": []},
+           "corosync": {"running": false, "pids": []}, "pacemakerd": {"running": false, "pids": []}}
+node_name:
+  description: The host's node name (its uname), the name corosync and Pacemaker know it by.
+  returned: always
+  type: str
+  sample: node1
 '''
 
 import os
@@ -136,7 +142,7 @@ from ansible_collections.hanet.failover.plugins.module_utils import _mac as mac
 from ansible_collections.hanet.failover.plugins.module_utils import _netlink as netlink
 from ansible_collections.hanet.failover.plugins.module_utils import _sysctl as sysctl
 
-DAEMONS = ('keepalived', 'ucarp')
+DAEMONS = ('keepalived', 'ucarp', 'corosync', 'pacemakerd')
 ADDRESS_FIELDS = ('address', 'prefixlen', 'family', 'label', 'secondary', 'tentative', 'dadfailed',
                   'deprecated', 'nodad', 'noprefixroute')
 
@@ -201,7 +207,7 @@ def main():
                                          for key, value in values.items())
         result.append(entry)
     module.exit_json(changed=False, links=result, sysctl_all=all_values, sysctl_default=sysctl_values('default'),
-                     daemons=daemon_pids())
+                     daemons=daemon_pids(), node_name=os.uname()[1])
 
 
 if __name__ == '__main__':

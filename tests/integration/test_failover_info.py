@@ -4,6 +4,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 
 def test_reports_vmac_links_addresses_and_sysctls(lab):
     lab.ip(lab.ns, 'link', 'add', 'vrrp.51', 'link', 'eth0', 'address', '00:00:5e:00:01:33', 'type', 'macvlan',
@@ -26,7 +28,8 @@ def test_reports_vmac_links_addresses_and_sysctls(lab):
     assert links['vmac0']['mac_is_laa'] is True and links['vmac0']['vrrp_vrid'] is None
     assert links['eth0']['kind'] == 'veth' and links['eth0']['parent'] is None  # peer lives in another namespace
     assert run.result['sysctl_all']['arp_ignore'] == 1
-    assert set(run.result['daemons']) == {'keepalived', 'ucarp'}
+    assert set(run.result['daemons']) == {'keepalived', 'ucarp', 'corosync', 'pacemakerd'}
+    assert run.result['node_name'] == os.uname()[1]
 
     only = lab.module('failover_info', interfaces=['eth0'])
     assert [link['name'] for link in only.result['links']] == ['eth0']
