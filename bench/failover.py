@@ -51,7 +51,8 @@ sys.path.insert(0, os.path.join(REPO, '.build', 'collections'))
 
 import lab_cluster  # noqa: E402  pylint: disable=wrong-import-position
 from plain_cluster import PlainCluster  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.hanet.failover.plugins.plugin_utils import (  # noqa: E402  pylint: disable=wrong-import-position
+    _cluster_validation, _keepalived_render, _ucarp_render)
 
 PROFILES = ('default', 'fast')
 # The clusters of each backend: the collection's two profiles, and the anchor without the collection.
@@ -102,16 +103,17 @@ def detection_bound(backend, profile, graceful):
     the backup take over on receipt: 0.
     """
     if backend == 'keepalived':
-        advert = model.PROFILES['default' if profile == 'plain' else profile]['advert_int']
+        advert = _cluster_validation.PROFILES['default' if profile == 'plain' else profile]['advert_int']
         members = [{'name': 'node1', 'priority': PRIORITIES[0]}, {'name': 'node2', 'priority': PRIORITIES[1]}]
-        skew = (256 - model.keepalived_priority(members[1], {}, members, rank=profile != 'plain')) / 256.0 * advert
+        priority = _keepalived_render.keepalived_priority(members[1], {}, members, rank=profile != 'plain')
+        skew = (256 - priority) / 256.0 * advert
         return skew if graceful else 3 * advert + skew
     if profile == 'plain':  # nobody resigns: the backup (advskew 100) waits advbase x deadratio either way
         return 3 + 100 / 256.0
     if graceful:
         return 0.0
-    settings = model.UCARP_PROFILES[profile]
-    return settings['advert_int'] * settings['deadratio'] + model.UCARP_SKEW_STEP / 256.0
+    settings = _cluster_validation.UCARP_PROFILES[profile]
+    return settings['advert_int'] * settings['deadratio'] + _ucarp_render.UCARP_SKEW_STEP / 256.0
 
 
 class Bench:

@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, health_plan,
-health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts, service_followers,
-ucarp_instances, ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
+health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts, pacemaker_configuration,
+pacemaker_nodes, service_followers, ucarp_instances, ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,51 +13,68 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
 from ansible_collections.hanet.failover.plugins.module_utils import _health, _hooks
+from ansible_collections.hanet.failover.plugins.plugin_utils import (
+    _cluster_state, _cluster_succession, _cluster_validation, _keepalived_render, _pacemaker_render, _ucarp_render)
 
 
 def cluster_preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
-    return model.preflight(list(members), cluster_name, profile, backend)
+    errors = _cluster_validation.preflight(list(members), cluster_name, profile, backend)
+    if backend == 'pacemaker' and len(members) >= 2:
+        errors.extend(_pacemaker_render.node_problems(list(members), profile))
+        errors.extend(_pacemaker_render.configuration_problems(list(members), cluster_name, profile))
+    return errors
+
+
+def pacemaker_configuration(members, cluster_name='hanet', profile='default'):
+    try:
+        return _pacemaker_render.pacemaker_configuration(list(members), cluster_name, profile)
+    except _cluster_validation.ModelError as exc:
+        raise AnsibleFilterError('hanet.failover.pacemaker_configuration: %s' % exc)
+
+
+def pacemaker_nodes(members, profile='default'):
+    return _pacemaker_render.pacemaker_nodes(list(members), profile)
 
 
 def keepalived_instances(member, cluster_name='hanet', profile='default', members=None, maintenance_track=None,
                          rank=True, notify=None):
     try:
-        return model.keepalived_instances(member, cluster_name, profile, list(members) if members else None,
-                                          maintenance_track, rank, notify or None)
-    except model.ModelError as exc:
+        return _keepalived_render.keepalived_instances(member, cluster_name, profile,
+                                                       list(members) if members else None, maintenance_track, rank,
+                                                       notify or None)
+    except _cluster_validation.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.keepalived_instances: %s' % exc)
 
 
 def keepalived_vmac_name(instance):
-    return model.keepalived_vmac_name(dict(instance))
+    return _keepalived_render.keepalived_vmac_name(dict(instance))
 
 
 def links_from_facts(facts):
-    return model.links_from_facts(dict(facts))
+    return _cluster_state.links_from_facts(dict(facts))
 
 
 def ucarp_instances(member, members, cluster_name='hanet', profile='default', notify=None):
     try:
-        return model.ucarp_instances(member, list(members), cluster_name, profile, notify or None)
-    except model.ModelError as exc:
+        return _ucarp_render.ucarp_instances(member, list(members), cluster_name, profile, notify or None)
+    except _cluster_validation.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.ucarp_instances: %s' % exc)
 
 
 def ucarp_password_problem(password):
-    return model.ucarp_password_problem(password)
+    return _cluster_validation.ucarp_password_problem(password)
 
 
 def vip_expectations(members, cluster_name='hanet', profile='default', backend='keepalived'):
     try:
-        return model.expected_macs(list(members), cluster_name, profile, backend)
-    except model.ModelError as exc:
+        return _cluster_state.expected_macs(list(members), cluster_name, profile, backend)
+    except _cluster_validation.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.vip_expectations: %s' % exc)
 
 
 def vip_holders(links_by_host, expectations):
-    return model.vip_holders(dict(links_by_host), dict(expectations))
+    return _cluster_state.vip_holders(dict(links_by_host), dict(expectations))
 
 
 def health_plan(vips, directory='/var/lib/hanet-failover/health'):
@@ -77,11 +94,11 @@ def hook_plan(vips, cluster_hooks=None, user='root', timeout=_hooks.DEFAULT_TIME
 
 
 def vip_defaults(vips, track=None):
-    return model.vips_with_defaults(list(vips) if isinstance(vips, list) else vips, track)
+    return _cluster_validation.vips_with_defaults(list(vips) if isinstance(vips, list) else vips, track)
 
 
 def vip_successions(members, down=None, holders=None):
-    return model.vip_successions(list(members), list(down or []), dict(holders or {}))
+    return _cluster_succession.vip_successions(list(members), list(down or []), dict(holders or {}))
 
 
 class FilterModule(object):
@@ -96,6 +113,8 @@ class FilterModule(object):
             'keepalived_instances': keepalived_instances,
             'keepalived_vmac_name': keepalived_vmac_name,
             'links_from_facts': links_from_facts,
+            'pacemaker_configuration': pacemaker_configuration,
+            'pacemaker_nodes': pacemaker_nodes,
             'service_followers': service_followers,
             'ucarp_instances': ucarp_instances,
             'ucarp_password_problem': ucarp_password_problem,

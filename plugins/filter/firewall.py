@@ -11,14 +11,13 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
-from ansible_collections.hanet.failover.plugins.module_utils import _firewall as fw
+from ansible_collections.hanet.failover.plugins.plugin_utils import _advert_peers, _cluster_validation
 
 
 def advert_peers(member, members, profile='default', backend='keepalived'):
     try:
-        return fw.advert_peers(member, list(members), profile, backend)
-    except model.ModelError as exc:
+        return _advert_peers.advert_peers(member, list(members), profile, backend)
+    except _cluster_validation.ModelError as exc:
         raise AnsibleFilterError('hanet.failover.advert_peers: %s' % exc)
 
 

@@ -27,8 +27,6 @@ import json
 import re
 import shlex
 
-from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
-
 PROTOCOL = 112
 PROTOCOL_NAMES = ('vrrp', 'carp', '112', 112)
 MULTICAST = {4: '224.0.0.18', 6: 'ff02::12'}
@@ -221,11 +219,13 @@ def nft_rule_shape(rule):
         if (name, 'saddr') in fields and (name, 'daddr') in fields:
             sources = tuple(str(ipaddress.ip_address(a)) for a in fields[(name, 'saddr')] or ())
             destinations = tuple(str(ipaddress.ip_address(a)) for a in fields[(name, 'daddr')] or ())
-            return family, tuple(sorted(sources, key=_sort_key)), tuple(sorted(destinations, key=_sort_key))
+            return (family, tuple(sorted(sources, key=address_sort_key)),
+                    tuple(sorted(destinations, key=address_sort_key)))
     return None
 
 
-def _sort_key(text):
+def address_sort_key(text):
+    """Addresses in order: IPv4 first, then IPv6, each by value (also _advert_peers in plugins/plugin_utils)."""
     address = ipaddress.ip_address(text)
     return address.version, address
 
@@ -590,50 +590,3 @@ def dropin(name, script_path, reload_too):
     if reload_too:
         lines.append('ExecReload=-/bin/sh %s' % script_path)
     return '\n'.join(lines) + '\n'
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The cluster model: where each member's adverts come from and go to.
-
-def _link_addresses(member, interface, family, exclude):
-    link = next((lk for lk in member.get('links') or [] if lk.get('name') == interface), None)
-    found = []
-    for entry in (link or {}).get('addresses', []):
-        if entry.get('family') != family or entry.get('address') in exclude:
-            continue
-        address = ipaddress.ip_address(entry['address'])
-        if not (address.is_multicast or address.is_loopback):
-            found.append(str(address))
-    return found
-
-
-def advert_peers(member, members, profile='default', backend='keepalived'):
-    """{'sources': [...], 'destinations': [...]} for one member's firewall.
-
-    Sources: the other members' own addresses on each VIP's interface, of the VIP's family, without the cluster's
-    VIPs (IPv6 adverts come from link-local addresses, so those are in). Destinations: the group (224.0.0.18,
-    ff02::12) for multicast VIPs, this member's own address for keepalived's unicast VIPs. ucarp always sends to
-    224.0.0.18 (with ``unicast`` to the Ethernet broadcast address).
-    """
-    backend = backend if backend in model.BACKENDS else 'keepalived'
-    sources, destinations = set(), set()
-    for raw in member.get('vips') or []:
-        vip = model.resolved_vip(raw, profile if profile in model.PROFILES else 'default', backend)
-        exclude = set()
-        for other in member.get('vips') or []:
-            try:
-                exclude.add(str(ipaddress.ip_interface(other.get('address')).ip))
-            except (TypeError, ValueError):
-                pass
-        for peer in members:
-            if peer['name'] == member['name']:
-                continue
-            sources.update(_link_addresses(peer, vip['interface'], vip['family'], exclude))
-        if vip.get('unicast') and backend == 'keepalived':
-            own = model.own_address(member, vip)
-            if own:
-                destinations.add(own)
-        else:
-            destinations.add(MULTICAST[vip['family']])
-    key = _sort_key
-    return {'sources': sorted(sources, key=key), 'destinations': sorted(destinations, key=key)}

@@ -108,7 +108,7 @@ def plan(vips, cluster_hooks=None, user='root', timeout=DEFAULT_TIMEOUT):
     'users': [user, ...], 'errors': [message, ...]}, the VIP's own hooks first, then the cluster's; only VIPs
     that have hooks. A problem with the cluster's own settings (cluster_hook_user, cluster_hook_timeout,
     cluster_hooks) is an error message for the preflight, never an exception: the plan is read before the
-    preflight reports. A VIP's own bad hooks are the model's to name (_cluster_model.resolved_vip, per member);
+    preflight reports. A VIP's own bad hooks are the model's to name (_cluster_validation.resolved_vip, per member);
     the plan leaves that VIP out."""
     errors = []
     try:

@@ -4,7 +4,7 @@
 and leave the namespace exactly as it was (links, addresses, ARP sysctls, the persisted sysctl file).
 
 Part of the bad-input catalog (README, "Reliability"): the role and preflight inputs are in
-tests/faults/test_bad_input.py and tests/unit/plugins/module_utils/test_cluster_model.py.
+tests/faults/test_bad_input.py and tests/unit/plugins/plugin_utils/test_cluster_validation.py.
 """
 
 from __future__ import absolute_import, division, print_function

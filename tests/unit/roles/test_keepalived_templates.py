@@ -16,7 +16,10 @@ import yaml
 from ansible.plugins.filter.core import FilterModule as CoreFilters
 
 from ansible_collections.hanet.failover.plugins.filter.cluster import FilterModule as ClusterFilters
-from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
+from ansible_collections.hanet.failover.plugins.plugin_utils._cluster_addresses import vmac_interface
+from ansible_collections.hanet.failover.plugins.plugin_utils._cluster_validation import (
+    keepalived_auth_pass_problem, resolved_vip)
+from ansible_collections.hanet.failover.plugins.plugin_utils._keepalived_render import keepalived_vmac_name
 
 ROLE = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'keepalived'
 # A multi-line ansible_managed (ansible.cfg allows one): every line must stay a comment.
@@ -124,13 +127,13 @@ def test_the_drop_in_gives_the_release_the_lib_dir_of_the_resignation():
 
 
 def test_the_cluster_model_and_the_role_name_the_vmac_alike():
-    vip4 = model.resolved_vip({'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51,
-                               'mac_mode': 'vmac'})
-    vip6 = model.resolved_vip({'name': 'web6', 'address': '2001:db8::100/64', 'interface': 'eth0', 'vrid': 52,
-                               'mac_mode': 'vmac'})
-    assert model.vmac_interface(vip4) == model.keepalived_vmac_name(INSTANCES[0]) == 'vrrp.51'
-    assert model.vmac_interface(vip6) == model.keepalived_vmac_name(INSTANCES[1]) == 'vrrp6.52'
-    assert model.keepalived_vmac_name(INSTANCES[3]) is None
+    vip4 = resolved_vip({'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51,
+                         'mac_mode': 'vmac'})
+    vip6 = resolved_vip({'name': 'web6', 'address': '2001:db8::100/64', 'interface': 'eth0', 'vrid': 52,
+                         'mac_mode': 'vmac'})
+    assert vmac_interface(vip4) == keepalived_vmac_name(INSTANCES[0]) == 'vrrp.51'
+    assert vmac_interface(vip6) == keepalived_vmac_name(INSTANCES[1]) == 'vrrp6.52'
+    assert keepalived_vmac_name(INSTANCES[3]) is None
 
 
 def test_the_password_is_written_in_double_quotes():
@@ -144,18 +147,18 @@ def role_pattern():
 @pytest.mark.parametrize('password', ['a b#c!d', "it's", '12345678', ' ', '~%&*()@;', 'ok-[]|^'])
 def test_passwords_keepalived_reads_back_pass_the_role_and_the_preflight(password):
     assert role_pattern().match(password)
-    assert model.keepalived_auth_pass_problem(password) is None
+    assert keepalived_auth_pass_problem(password) is None
 
 
 @pytest.mark.parametrize('password', ['', '123456789', 'a"b', 'a\\b', 'a\\', '$_HASH', 'a{b', '}', 'tab\tx',
                                       'new\nline', '\u00e9t\u00e9', 'del\x7f'])
 def test_passwords_keepalived_cannot_read_back_are_refused_by_both(password):
     assert not role_pattern().match(password)
-    assert model.keepalived_auth_pass_problem(password)
+    assert keepalived_auth_pass_problem(password)
 
 
 def test_the_role_and_the_preflight_agree_on_every_character():
     pattern = role_pattern()
     for code in range(0x180):
         char = chr(code)
-        assert bool(pattern.match(char)) == (model.keepalived_auth_pass_problem(char) is None), repr(char)
+        assert bool(pattern.match(char)) == (keepalived_auth_pass_problem(char) is None), repr(char)

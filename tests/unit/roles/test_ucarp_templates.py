@@ -16,7 +16,8 @@ from ansible.plugins.filter.core import FilterModule as CoreFilters
 
 from ansible_collections.hanet.failover.plugins.filter.cluster import FilterModule as ClusterFilters
 from ansible_collections.hanet.failover.plugins.filter.mac import FilterModule as MacFilters
-from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
+from ansible_collections.hanet.failover.plugins.plugin_utils._cluster_validation import (
+    ModelError, resolved_vip, ucarp_password_problem)
 
 ROLE = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'ucarp'
 MANAGED = 'Ansible managed: do not edit\nchanges are overwritten by the next deploy'
@@ -58,7 +59,7 @@ def test_the_settings_file_keeps_its_marker_line_for_stale_detection():
 
 
 # The role's password rule (the first task of tasks/main.yml) and the cluster preflight's are one function,
-# _cluster_model.ucarp_password_problem, exposed as the hanet.failover.ucarp_password_problem filter.
+# _cluster_validation.ucarp_password_problem, exposed as the hanet.failover.ucarp_password_problem filter.
 PASSWORDS = [
     # (password, ucarp can use it)
     ('x' * 19, True),
@@ -119,8 +120,8 @@ def preflight_problem(password):
     """The cluster preflight's verdict on cluster_vips[web].auth_pass: None or the text after the field."""
     vip = {'name': 'web', 'address': '198.51.100.10/24', 'interface': 'eth0', 'vrid': 51, 'auth_pass': password}
     try:
-        model.resolved_vip(vip, 'default', 'ucarp')
-    except model.ModelError as exc:
+        resolved_vip(vip, 'default', 'ucarp')
+    except ModelError as exc:
         prefix = 'cluster_vips[web].auth_pass: '
         assert str(exc).startswith(prefix), exc
         return str(exc)[len(prefix):]
@@ -167,7 +168,7 @@ def test_every_refused_instance_is_named_with_its_problem_and_the_good_ones_are_
     passed, message = role_check(instances)
     assert not passed
     assert message == ('ucarp_instances[web].password: %s. ucarp_instances[api].password: %s. Nothing was changed.'
-                       % (model.ucarp_password_problem('x' * 20), model.ucarp_password_problem('')))
+                       % (ucarp_password_problem('x' * 20), ucarp_password_problem('')))
     assert role_check([dict(INSTANCE, password='fine')]) == (True, ' Nothing was changed.')
     assert role_check([])[0]
 
@@ -175,6 +176,6 @@ def test_every_refused_instance_is_named_with_its_problem_and_the_good_ones_are_
 def test_the_role_and_the_preflight_agree_on_every_character():
     for code in range(0x3001):  # up to U+3000, the ideographic space
         char = chr(code)
-        problem = model.ucarp_password_problem(char)
+        problem = ucarp_password_problem(char)
         assert preflight_problem(char) == problem, repr(char)
         assert role_check([dict(INSTANCE, password=char)])[0] == (problem is None), repr(char)

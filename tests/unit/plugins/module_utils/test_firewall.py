@@ -201,30 +201,3 @@ def test_wanted_rules_refuses_bad_input(sources, destinations, message):
     with pytest.raises(fw.FirewallError) as exc:
         fw.wanted_rules(sources, destinations)
     assert message in str(exc.value)
-
-
-LINKS1 = [{'name': 'eth0', 'addresses': [{'family': 4, 'address': '198.51.100.11'},
-                                         {'family': 6, 'address': 'fe80::11'}]}]
-LINKS2 = [{'name': 'eth0', 'addresses': [{'family': 4, 'address': '198.51.100.12'},
-                                         {'family': 4, 'address': '198.51.100.10'},  # holds the VIP right now
-                                         {'family': 6, 'address': 'fe80::12'}]}]
-VIPS = [{'name': 'web', 'address': '198.51.100.10/24', 'interface': 'eth0', 'vrid': 51},
-        {'name': 'api6', 'address': '2001:db8::10/64', 'interface': 'eth0', 'vrid': 52}]
-
-
-def model(vips):
-    return [{'name': 'n1', 'vips': vips, 'links': LINKS1}, {'name': 'n2', 'vips': vips, 'links': LINKS2}]
-
-
-def test_advert_peers_multicast_unicast_and_ucarp():
-    members = model(VIPS)
-    assert fw.advert_peers(members[0], members) == {'sources': ['198.51.100.12', 'fe80::12'],
-                                                    'destinations': ['224.0.0.18', 'ff02::12']}
-    unicast = [dict(VIPS[0], unicast=True)]
-    members = model(unicast)
-    assert fw.advert_peers(members[1], members) == {'sources': ['198.51.100.11'], 'destinations': ['198.51.100.12']}
-    # ucarp: CARP, protocol 112 to 224.0.0.18 always (unicast means Ethernet broadcast there).
-    carp = [dict(VIPS[0], unicast=True, auth_pass='pw')]
-    members = model(carp)
-    assert fw.advert_peers(members[0], members, 'default', 'ucarp') == {'sources': ['198.51.100.12'],
-                                                                        'destinations': ['224.0.0.18']}

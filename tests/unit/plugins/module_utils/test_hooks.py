@@ -10,8 +10,9 @@ import copy
 
 import pytest
 
-from ansible_collections.hanet.failover.plugins.module_utils import _cluster_model as model
 from ansible_collections.hanet.failover.plugins.module_utils import _hooks
+from ansible_collections.hanet.failover.plugins.plugin_utils._cluster_validation import preflight, vips_with_defaults
+from ansible_collections.hanet.failover.plugins.plugin_utils._keepalived_render import keepalived_instances
 
 VIPS = [
     {'name': 'web', 'address': '198.51.100.100/24', 'interface': 'eth0', 'vrid': 51,
@@ -53,7 +54,7 @@ def test_bad_hooks_are_named_once_per_member_by_the_preflight(hooks, message):
     vips = [dict(VIPS[0], hooks=hooks)]
     group = [{'name': name, 'vips': copy.deepcopy(vips), 'priority': prio, 'links': None}
              for name, prio in (('n1', 150), ('n2', 100))]
-    errors = model.preflight(group)
+    errors = preflight(group)
     named = [e for e in errors if message in e]
     assert len(named) == 2 and named[0].startswith('n1: ' + message) and named[1].startswith('n2: ' + message), errors
     # The plan leaves that VIP out and does not name it again.
@@ -96,16 +97,16 @@ def test_dispatch_starts_each_hook_as_a_transient_unit_and_counts_failures():
 def test_the_backends_run_the_dispatcher_on_every_state():
     group = [{'name': name, 'vips': copy.deepcopy(VIPS), 'priority': prio, 'links': None}
              for name, prio in (('n1', 150), ('n2', 100))]
-    instances = model.keepalived_instances(group[0], members=group, notify='/usr/bin/python3 /x/hanet-hook')
+    instances = keepalived_instances(group[0], members=group, notify='/usr/bin/python3 /x/hanet-hook')
     assert instances[0]['notify_master'] == '/usr/bin/python3 /x/hanet-hook web master'
     assert instances[1]['notify_stop'] == '/usr/bin/python3 /x/hanet-hook db stop'
     assert instances[0]['notify_user'] == 'root'
-    assert 'notify_fault' not in model.keepalived_instances(group[0], members=group)[0]
+    assert 'notify_fault' not in keepalived_instances(group[0], members=group)[0]
 
 
 def test_cluster_track_is_the_default_of_the_vips_without_their_own():
     vips = [{'name': 'web'}, {'name': 'db', 'track': []}, {'name': 'api', 'track': [{'tcp': 80}]}]
-    out = model.vips_with_defaults(vips, [{'service': 'haproxy'}])
+    out = vips_with_defaults(vips, [{'service': 'haproxy'}])
     assert [v['track'] for v in out] == [[{'service': 'haproxy'}], [], [{'tcp': 80}]]
     assert 'track' not in vips[0]
-    assert model.vips_with_defaults(vips, []) == vips
+    assert vips_with_defaults(vips, []) == vips

@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Where each member's adverts come from and go to (plugins/plugin_utils/_advert_peers.py), for its firewall."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hanet.failover.plugins.plugin_utils._advert_peers import advert_peers
+
+LINKS1 = [{'name': 'eth0', 'addresses': [{'family': 4, 'address': '198.51.100.11'},
+                                         {'family': 6, 'address': 'fe80::11'}]}]
+LINKS2 = [{'name': 'eth0', 'addresses': [{'family': 4, 'address': '198.51.100.12'},
+                                         {'family': 4, 'address': '198.51.100.10'},  # holds the VIP right now
+                                         {'family': 6, 'address': 'fe80::12'}]}]
+VIPS = [{'name': 'web', 'address': '198.51.100.10/24', 'interface': 'eth0', 'vrid': 51},
+        {'name': 'api6', 'address': '2001:db8::10/64', 'interface': 'eth0', 'vrid': 52}]
+
+
+def model(vips):
+    return [{'name': 'n1', 'vips': vips, 'links': LINKS1}, {'name': 'n2', 'vips': vips, 'links': LINKS2}]
+
+
+def test_advert_peers_multicast_unicast_and_ucarp():
+    members = model(VIPS)
+    assert advert_peers(members[0], members) == {'sources': ['198.51.100.12', 'fe80::12'],
+                                                 'destinations': ['224.0.0.18', 'ff02::12']}
+    unicast = [dict(VIPS[0], unicast=True)]
+    members = model(unicast)
+    assert advert_peers(members[1], members) == {'sources': ['198.51.100.11'], 'destinations': ['198.51.100.12']}
+    # ucarp: CARP, protocol 112 to 224.0.0.18 always (unicast means Ethernet broadcast there).
+    carp = [dict(VIPS[0], unicast=True, auth_pass='pw')]
+    members = model(carp)
+    assert advert_peers(members[0], members, 'default', 'ucarp') == {'sources': ['198.51.100.12'],
+                                                                     'destinations': ['224.0.0.18']}
