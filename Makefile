@@ -62,7 +62,9 @@ test-sanity: setup
 	    PATH=$(SANITY_VENV)/bin:$$PATH $(SANITY_VENV)/bin/ansible-test sanity --local --requirements --python 3.11 --color no \
 	    $(SANITY_ARGS)
 
-MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp keepalived_three_node ucarp_garp ucarp_vmac keepalived_firewall keepalived_track
+# pacemaker_vmac runs under the ansible-core 2.21 controller (test-controller), the others under 2.19.
+MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp keepalived_three_node ucarp_garp ucarp_vmac keepalived_firewall keepalived_track \
+	pacemaker_garp
 
 lab-image: setup
 	scripts/lab image
@@ -139,11 +141,12 @@ test-packaging: setup
 
 # ansible-core 2.21 needs Python >= 3.12, which Debian 12 lacks: it runs from a Debian 13 (trixie) chroot built from
 # the host's own mirror, with a virtualenv from PyPI (scripts/controller; reused while current). There: sanity, the
-# packaging test (the tarball installed and used under 2.21) and one Molecule scenario, whose containers are the
+# packaging test (the tarball installed and used under 2.21) and one Molecule scenario (pacemaker_vmac, which runs
+# nowhere else), whose containers are the
 # host's lab (the chroot's podman is a client of the host's podman service). Molecule runs one at a time per host.
 CONTROLLER := scripts/controller run
 CONTROLLER_SANITY_ROOT := /tmp/hanet-failover-sanity
-CONTROLLER_SCENARIO ?= keepalived_garp
+CONTROLLER_SCENARIO ?= pacemaker_vmac
 .PHONY: test-controller
 test-controller: lab-image
 	scripts/controller build
