@@ -45,7 +45,9 @@ def _check_id(value, label):
     return value
 
 
-def _check_pairs(pairs, label):
+def checked_pairs(pairs, label):
+    """Name/value pairs (parameters, meta attributes, properties) as the CIB's strings; raises CibError naming
+    ``label``."""
     if pairs is None:
         return {}
     if not isinstance(pairs, dict):
@@ -69,19 +71,19 @@ def _check_primitive(spec, label):
         raise CibError('%s.agent: %r is not an agent; write ocf:PROVIDER:TYPE (such as ocf:heartbeat:IPaddr2), '
                        'stonith:TYPE or systemd:UNIT' % (label, agent))
     out['agent'] = agent
-    out['params'] = _check_pairs(spec.get('params'), '%s.params' % label)
-    secrets = _check_pairs(spec.get('secret_params'), '%s.secret_params' % label)
+    out['params'] = checked_pairs(spec.get('params'), '%s.params' % label)
+    secrets = checked_pairs(spec.get('secret_params'), '%s.secret_params' % label)
     both = sorted(set(secrets) & set(out['params']))
     if both:
         raise CibError('%s: %s given in both params and secret_params; keep each in one' % (label, ', '.join(both)))
     out['secret_params'] = secrets
-    out['meta'] = _check_pairs(spec.get('meta'), '%s.meta' % label)
+    out['meta'] = checked_pairs(spec.get('meta'), '%s.meta' % label)
     operations = []
     for index, op in enumerate(spec.get('operations') or []):
         op_label = '%s.operations[%d]' % (label, index)
         if not isinstance(op, dict) or not op.get('name'):
             raise CibError('%s: give at least a name, such as {name: monitor, interval: 10s}' % op_label)
-        pairs = _check_pairs(op, op_label)
+        pairs = checked_pairs(op, op_label)
         pairs.setdefault('interval', '0s')
         operations.append(pairs)
     keys = [(op['name'], op['interval']) for op in operations]
@@ -98,7 +100,7 @@ def checked_resources(resources):
         label = 'resources[%d]' % index
         if isinstance(spec, dict) and spec.get('primitives') is not None:
             group = {'id': _check_id(spec.get('id'), '%s.id' % label),
-                     'meta': _check_pairs(spec.get('meta'), '%s.meta' % label)}
+                     'meta': checked_pairs(spec.get('meta'), '%s.meta' % label)}
             if spec.get('agent') is not None:
                 raise CibError('%s: a group has primitives and no agent of its own' % label)
             if not isinstance(spec['primitives'], list) or not spec['primitives']:

@@ -249,8 +249,8 @@ def main():
         resources = cib.checked_resources([dict((k, v) for k, v in r.items() if v is not None)
                                            for r in params['resources']])
         locations = cib.checked_locations(params['locations'])
-        properties = cib._check_pairs(params['properties'], 'properties')
-        defaults = cib._check_pairs(params['resource_defaults'], 'resource_defaults')
+        properties = cib.checked_pairs(params['properties'], 'properties')
+        defaults = cib.checked_pairs(params['resource_defaults'], 'resource_defaults')
     except cib.CibError as exc:
         module.fail_json(msg=str(exc))
     if params['purge_prefix'] is not None and not params['purge_prefix']:
