@@ -19,10 +19,12 @@ import binascii
 import errno
 import ipaddress
 import os
-import re
 import socket
 import time
 import traceback
+
+# check_ifname is part of this module's interface (the modules call netlink.check_ifname).
+from ansible_collections.hanet.failover.plugins.module_utils._ifname import check_ifname  # noqa: F401 pylint: disable=unused-import
 
 PYROUTE2_IMPORT_ERROR = None
 try:
@@ -52,20 +54,6 @@ IFA_F_DEPRECATED = 0x20
 IFA_F_TENTATIVE = 0x40
 IFA_F_PERMANENT = 0x80
 IFA_F_NOPREFIXROUTE = 0x200
-
-
-IFNAME_MAX = 15
-_IFNAME = re.compile(r'^[^/\s:]+$')
-
-
-def check_ifname(name, field='interface'):
-    """Return ``name`` if the kernel would accept it as an interface name; else ValueError naming ``field``."""
-    if not isinstance(name, str) or not name:
-        raise ValueError('%s: give an interface name' % field)
-    if len(name) > IFNAME_MAX or not _IFNAME.match(name) or name in ('.', '..'):
-        raise ValueError('%s: %r is not a valid interface name (1 to %d characters, no "/", ":" or white space)'
-                         % (field, name, IFNAME_MAX))
-    return name
 
 
 class NetlinkFailure(Exception):

@@ -17,7 +17,7 @@ __metaclass__ = type
 import os
 import re
 
-from ansible_collections.hanet.failover.plugins.module_utils._netlink import check_ifname
+from ansible_collections.hanet.failover.plugins.module_utils._ifname import check_ifname
 
 PROC_ROOT = '/proc/sys'
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Pacemaker vmac resource agent (roles/pacemaker/files/hanet-vmac, ocf:hanet:vmac) against real netlink in a
-namespace, under both pyroute2 versions, as Pacemaker runs it: ACTION as argument, parameters in OCF_RESKEY_*."""
+"""The Pacemaker vmac resource agent (roles/pacemaker/files/hanet-vmac, ocf:hanet:vmac) against real links in a
+namespace, under both interpreters (the venv's and Debian's python3), as Pacemaker runs it: ACTION as argument,
+parameters in OCF_RESKEY_*. The agent makes its link with iproute2's ip and never imports pyroute2 (see its header)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +14,7 @@ import subprocess
 HERE = os.path.dirname(os.path.realpath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 AGENT = os.path.join(REPO, 'roles', 'pacemaker', 'files', 'hanet-vmac')
-# The agent imports the collection's link code: from the tree under test (scripts/bootstrap links it).
+# The agent imports the collection's checks and sysctl code: from the tree under test (scripts/bootstrap links it).
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 VMAC = '00:00:5e:00:01:33'
 SUCCESS, ERR_CONFIGURED, ERR_INSTALLED, NOT_RUNNING = 0, 6, 5, 7
