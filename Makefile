@@ -90,7 +90,8 @@ test-faults: lab-image
 $(addprefix test-faults-,$(FAULT_BACKENDS)): test-faults-%:
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && HANET_FAULTS_BACKENDS=$* $(PYTEST) tests/faults -q
 
-# FAULT=stop|kill|link_down picks the fault (default: a graceful stop of keepalived on the master).
+# BACKEND=keepalived|ucarp|pacemaker picks the failover daemon, FAULT=stop|kill|link_down the fault (default: a graceful
+# stop of keepalived on the master; pacemaker takes stop only).
 demo: lab-image
 	scripts/demo
 

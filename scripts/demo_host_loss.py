@@ -27,23 +27,31 @@ import lab_cluster  # noqa: E402  pylint: disable=wrong-import-position
 PROFILES = {
     'keepalived': {'default': 'VRRPv2, adverts every 1 s', 'fast': 'VRRPv3, adverts every 30 ms'},
     'ucarp': {'default': 'advbase 1 s, deadratio 3', 'fast': 'advbase 1 s, deadratio 2'},
+    'pacemaker': {'default': 'corosync token 3 s, consensus 3.6 s', 'fast': 'corosync token 1 s, consensus 1.2 s'},
 }
+COLUMN = {'keepalived': 'adverts', 'ucarp': 'adverts', 'pacemaker': 'membership'}
 
 
-def demo_spec(debian):
-    with open(os.path.join(REPO, 'playbooks', 'inventories', 'demo.yml')) as handle:
+def demo_spec(backend, debian):
+    """The demo cluster as scripts/demo deployed it: demo.yml, and for pacemaker demo_pacemaker.yml's VIPs."""
+    inventories = os.path.join(REPO, 'playbooks', 'inventories')
+    with open(os.path.join(inventories, 'demo.yml')) as handle:
         inventory = yaml.safe_load(handle)['all']['children']
     members = inventory['failover_members']['hosts']
     client = inventory['failover_clients']['hosts']
     hosts = sorted(members) + list(client)
+    vips = inventory['failover_members']['vars']['cluster_vips']
+    if backend == 'pacemaker':
+        with open(os.path.join(inventories, 'demo_pacemaker.yml')) as handle:
+            vips = yaml.safe_load(handle)['cluster_vips']
     return {'prefix': 'demo', 'ips': tuple((dict(members, **client))[h]['ansible_host'] for h in hosts),
-            'suites': (debian,) * 3, 'vips': inventory['failover_members']['vars']['cluster_vips'],
+            'suites': (debian,) * 3, 'vips': vips,
             'priorities': dict((h, members[h]['cluster_priority']) for h in members)}
 
 
 def main():
     backend, debian = sys.argv[1], sys.argv[2]
-    spec = demo_spec(debian)
+    spec = demo_spec(backend, debian)
     cluster = lab_cluster.Cluster(backend, tempfile.mkdtemp(prefix='hanet-demo-'), spec=spec, name='demo')
     cluster.priorities = spec['priorities']
     base_vips = [dict(v) for v in spec['vips']]
@@ -60,18 +68,18 @@ def main():
         cluster.start_probe(30)
         cluster.fault('host')
         try:
-            cluster.wait(lambda: cluster.single_holder(cluster.node2), lab_cluster.FAILOVER_BOUND,
+            cluster.wait(lambda: cluster.single_holder(cluster.node2), cluster.failover_bound,
                          'failover to node2')
             time.sleep(1)
             probe = cluster.probe_addresses(stop=True)
         finally:
             cluster.undo('host')
-        cluster.wait(lambda: cluster.single_holder(cluster.node1), lab_cluster.RECOVER_BOUND, 'node1 back', stable=2)
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), cluster.recover_bound, 'node1 back', stable=2)
         for vip in cluster.vips:
             result = probe[vip['address'].split('/')[0]]
             rows.append([profile, PROFILES[backend][profile], vip['name'], vip['mac_mode'],
                          '%d/%d' % (result['lost'], result['sent']), str(result['outage_ms'])])
-    cols = ['profile', 'adverts', 'vip', 'mode', 'probes lost', 'outage ms']
+    cols = ['profile', COLUMN[backend], 'vip', 'mode', 'probes lost', 'outage ms']
     widths = [max(len(str(x)) for x in col) for col in zip(cols, *rows)]
     print('backend: %s, fault: the master\'s host lost (bridge port down, processes frozen), then back' % backend)
     for row in [cols, ['-' * w for w in widths]] + rows:

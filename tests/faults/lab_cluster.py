@@ -68,6 +68,18 @@ FAILOVER_BOUND = 3 + 0.61 + 2
 RECOVER_BOUND = 8
 # A member container stopped and started again (systemd boot and the daemon's start included).
 BOOT_BOUND = 30
+# Pacemaker (demo and bench clusters): a lost member is declared gone after corosync's token timeout plus consensus
+# (1.2 x token; plugins/plugin_utils/_pacemaker_render.py's profiles: token 3 s by default, 1 s fast), then the DC
+# schedules and IPaddr2 starts the address; the bound adds 4 s for that, the gratuitous ARPs and this poll.
+PACEMAKER_TOKEN = {'default': 3.0, 'fast': 1.0}
+# After a lost member comes back, corosync merges the memberships, Pacemaker finds the address active on both
+# (the member kept it while frozen: no fencing in the lab), stops it on both and starts it where it is preferred.
+PACEMAKER_RECOVER_BOUND = 40
+
+
+def pacemaker_failover_bound(profile):
+    """Seconds from a member's loss to one other member holding its VIPs, at most (a Pacemaker cluster)."""
+    return PACEMAKER_TOKEN[profile] * 2.2 + 4
 # The service a VIP follows (cluster_vips[].track) in the tracked-service row: a small web server as a systemd unit
 # on every member. The user's service, as haproxy would be: the lab installs it, the roles only follow it.
 SERVICE_UNIT = 'hanet-demo-web.service'
@@ -150,7 +162,21 @@ class Cluster:
 
     @property
     def units(self):
-        return ['keepalived'] if self.backend == 'keepalived' else ['ucarp@%s' % v['name'] for v in self.vips]
+        if self.backend in ('keepalived', 'pacemaker'):
+            return [self.backend]
+        return ['ucarp@%s' % v['name'] for v in self.vips]
+
+    @property
+    def failover_bound(self):
+        """Seconds from the master's loss to the takeover, at most (FAILOVER_BOUND for keepalived and ucarp)."""
+        if self.backend == 'pacemaker':
+            return pacemaker_failover_bound(self.settings.get('cluster_profile', 'default'))
+        return FAILOVER_BOUND
+
+    @property
+    def recover_bound(self):
+        """Seconds from a member's return to its holding its VIPs again, at most."""
+        return PACEMAKER_RECOVER_BOUND if self.backend == 'pacemaker' else RECOVER_BOUND
 
     # -- set-up ---------------------------------------------------------------------------------------------
     def up(self):
@@ -167,6 +193,9 @@ class Cluster:
         cluster_vars = {'cluster_name': self.name, 'cluster_backend': self.backend, 'cluster_vips': self.vips,
                         # Restart a killed daemon after 10 s, so the failover is seen before the old master returns.
                         'keepalived_restart_sec': 10, 'ucarp_restart_sec': 10}
+        if self.backend == 'pacemaker':
+            # The lab has no fence device yet: its Pacemaker clusters run without fencing, said explicitly.
+            cluster_vars['cluster_pacemaker_fencing_disabled_risk_accepted'] = True
         cluster_vars.update(self.settings)
         inventory = {'all': {
             'vars': dict(lab_ssh_vars(), ansible_python_interpreter='/usr/bin/python3'),
