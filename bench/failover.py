@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark: how long a client loses a VIP when its master fails, per backend, MAC mode, fault and profile.
 
-Six clusters run side by side in the container lab (scripts/lab, internal network 198.51.100.0/24): keepalived
-and ucarp, each deployed with playbooks/cluster.yml with the ``default`` and the ``fast`` profile, and each as
-the anchor, ``plain``: the daemon set up by hand from its own documentation, without this collection
-(bench/plain_cluster.py), against which the collection's figures are given as ratios.
+Eight clusters run side by side in the container lab (scripts/lab, internal network 198.51.100.0/24): keepalived,
+ucarp and Pacemaker, each deployed with playbooks/cluster.yml with the ``default`` and the ``fast`` profile, and
+keepalived and ucarp each as the anchor, ``plain``: the daemon set up by hand from its own documentation, without
+this collection (bench/plain_cluster.py), against which the collection's figures are given as ratios (Pacemaker
+has no anchor; see report()).
 Each cluster has two members (priorities 150 and 100), a client, one vmac VIP and one garp VIP. For every
 repetition and fault the master is faulted while its client sends an ICMP echo to each VIP every 10 ms; the
 bench records the probes lost and the outage (the longest time without a reply), waits for the VIPs to come
-back to the master, and goes on. The four clusters are faulted concurrently; they share the machine's CPUs
+back to the master, and goes on. The clusters are faulted concurrently; they share the machine's CPUs
 and nothing else (separate VRIDs, addresses and containers).
 
 ICMP echo is answered by the kernel of whichever host holds the address and is reached through the MAC
@@ -57,7 +58,13 @@ from ansible_collections.hanet.failover.plugins.plugin_utils import (  # noqa: E
 PROFILES = ('default', 'fast')
 # The clusters of each backend: the collection's two profiles, and the anchor without the collection.
 VARIANTS = PROFILES + ('plain',)
-BACKENDS = ('keepalived', 'ucarp')
+BACKENDS = ('keepalived', 'ucarp', 'pacemaker')
+# The backends with an anchor. Pacemaker has none: the way its own documentation moves an address is an IPaddr2
+# resource with corosync's default timing, which is what the collection's default profile renders for a garp VIP.
+ANCHORED = ('keepalived', 'ucarp')
+# Pacemaker's faults here: SIGKILL of Pacemaker and link down need fencing (without it the faulted member keeps its
+# VIPs while the other takes them over), and the lab has no fence device yet.
+PACEMAKER_FAULTS = ('stop', 'container', 'host')
 MODES = ('vmac', 'garp')
 # Member priorities: node1 is the master, node2 the backup whose timers decide the failover.
 PRIORITIES = (150, 100)
@@ -75,8 +82,24 @@ INTERVAL_MS = 10
 FAILOVER_LIMIT = 15
 
 
+def variants(backend):
+    """The clusters of a backend: its profiles, and the anchor where it has one."""
+    return VARIANTS if backend in ANCHORED else PROFILES
+
+
 def cluster_spec(backend, profile, number):
-    """Addresses and VRIDs of one bench cluster: 198.51.100.131-166, VRIDs 71-82."""
+    """Addresses and VRIDs of one bench cluster: 198.51.100.131-166, VRIDs 71-82; Pacemaker's 198.51.100.201-214,
+    VRIDs 91-94 (a vmac VIP's MAC is its VRID's, and the clusters share the segment)."""
+    if backend == 'pacemaker':
+        index = PROFILES.index(profile)
+        vrid, vip = 91 + 2 * index, 211 + 2 * index
+        return {'prefix': 'bp%s' % profile[0],
+                'ips': ('198.51.100.%d' % (201 + 2 * index), '198.51.100.%d' % (202 + 2 * index),
+                        '198.51.100.%d' % (208 + index)),
+                'vips': [{'name': 'web', 'address': '198.51.100.%d/24' % vip, 'interface': 'eth0', 'vrid': vrid,
+                          'mac_mode': 'vmac'},
+                         {'name': 'api', 'address': '198.51.100.%d/24' % (vip + 1), 'interface': 'eth0',
+                          'vrid': vrid + 1, 'mac_mode': 'garp'}]}
     base = 131 + 20 * BACKENDS.index(backend) + 2 * VARIANTS.index(profile)
     client = 139 + 20 * BACKENDS.index(backend) - VARIANTS.index(profile)
     vip = 141 + 20 * BACKENDS.index(backend) + 2 * VARIANTS.index(profile)
@@ -101,7 +124,11 @@ def detection_bound(backend, profile, graceful):
     backup advertises (ranked: 253); after a graceful stop the master's priority-0 advert leaves the skew alone.
     ucarp: advbase x deadratio + advskew / 256; after a graceful stop the unit's resignation (advbase 255) makes
     the backup take over on receipt: 0.
+    pacemaker: corosync declares the member lost after the token timeout plus consensus (1.2 x token); a graceful
+    stop moves the resources away before Pacemaker leaves: 0.
     """
+    if backend == 'pacemaker':
+        return 0.0 if graceful else lab_cluster.PACEMAKER_TOKEN[profile] * 2.2
     if backend == 'keepalived':
         advert = _cluster_validation.PROFILES['default' if profile == 'plain' else profile]['advert_int']
         members = [{'name': 'node1', 'priority': PRIORITIES[0]}, {'name': 'node2', 'priority': PRIORITIES[1]}]
@@ -121,7 +148,8 @@ class Bench:
 
     def __init__(self, backend, profile, tmp_dir, reps, faults=None):
         self.backend, self.profile, self.reps = backend, profile, reps
-        self.faults = [f for f, dummy in FAULTS if faults is None or f in faults]
+        self.faults = [f for f, dummy in FAULTS if (faults is None or f in faults)
+                       and (backend != 'pacemaker' or f in PACEMAKER_FAULTS)]
         number = len(VARIANTS) * BACKENDS.index(backend) + VARIANTS.index(profile)
         kind = PlainCluster if profile == 'plain' else lab_cluster.Cluster
         self.cluster = kind(backend, tmp_dir, spec=cluster_spec(backend, profile, number),
@@ -222,6 +250,11 @@ class Bench:
             if self.backend == 'keepalived':
                 args = ['journalctl', '-u', 'keepalived', '-o', 'cat', '--since', '@%d' % self.soak_since]
                 marks = ('Entering MASTER STATE', 'Entering BACKUP STATE', 'Entering FAULT STATE')
+            elif self.backend == 'pacemaker':
+                # A membership change (a member thought lost) or a VIP resource started or stopped anywhere.
+                args = ['journalctl', '-u', 'corosync', '-u', 'pacemaker', '-o', 'cat', '--since',
+                        '@%d' % self.soak_since]
+                marks = ('A new membership', 'Initiating start operation hanet-', 'Initiating stop operation hanet-')
             else:
                 args = ['journalctl', '-t', 'ucarp', '-o', 'cat', '--since', '@%d' % self.soak_since]
                 # ucarp logs each line to syslog and (where its unit keeps stdout, the anchors) again with a
@@ -314,11 +347,15 @@ def report(benches, reps, seconds, load=None, generated=None, rendered_from=None
         '<!-- Written by bench/failover.py (make bench). Do not edit; rerun the bench. -->', '',
     ] + (['Re-rendered by `bench/failover.py --from-json` from %s, the figures of the run below unchanged.'
           % rendered_from, ''] if rendered_from else []) + [
-        'Generated %s by `make bench` in %d s. Six clusters side by side in the container lab: keepalived and '
-        'ucarp, each deployed by this collection with the `default` and the `fast` profile, and each as the anchor '
+        'Generated %s by `make bench` in %d s. Eight clusters side by side in the container lab: keepalived, '
+        'ucarp and Pacemaker, each deployed by this collection with the `default` and the `fast` profile, and '
+        'keepalived and ucarp each as the anchor '
         '**plain**, the daemon set up by hand from its own documentation without this collection '
         '(bench/plain_cluster.py: keepalived VRRPv2 with 1 s adverts; ucarp with its defaults, --preempt and '
-        '--shutdown). Each has two members (priorities %d and %d; the collection\'s keepalived advertises their '
+        '--shutdown). Pacemaker has no anchor: its documented way to move an address, an IPaddr2 resource with '
+        'corosync\'s default timing, is what the collection renders for a garp VIP with the default profile. '
+        'Pacemaker runs without fencing here (the lab has no fence device yet), so its SIGKILL and link-down rows, '
+        'which need fencing, are not run. Each has two members (priorities %d and %d; the collection\'s keepalived advertises their '
         'ranks, 254 and 253), a client, and two IPv4 VIPs, one vmac and one garp (the anchors: both garp, the '
         'daemons\' default; their garp VIP is the reference for both rows). Per fault and repetition the master is '
         'faulted while the client '
@@ -334,13 +371,17 @@ def report(benches, reps, seconds, load=None, generated=None, rendered_from=None
         'process in real time (vrrp_rt_priority 50, vrrp_no_swap; the lab gives no real-time budget, so there it runs '
         'unprioritised, harsher than a host). ucarp '
         '`default` = advbase 1 s, deadratio 3; `fast` = advbase 1 s, deadratio 2 (ucarp cannot advertise faster '
-        'than once a second). Both profiles use the same GARP settings and ARP sysctls (arp_notify on).', '',
+        'than once a second). Both profiles use the same GARP settings and ARP sysctls (arp_notify on). Pacemaker '
+        '`default` = corosync\'s defaults (token 3 s, consensus 3.6 s); `fast` = token 1 s (consensus 1.2 s); '
+        'the members are Debian 12 like the other clusters\' (Pacemaker 2.1.5), the vmac VIP a group of the '
+        'collection\'s ocf:hanet:vmac and IPaddr2, the garp VIP IPaddr2 alone.', '',
         'Theoretical detection bound (the backup takes over this long after the master\'s last advert):', '']
     for backend in BACKENDS:
-        for profile in VARIANTS:
+        for profile in variants(backend):
             lines.append('- %s `%s`: crash %.3f s, graceful stop %.3f s%s' % (
                 backend, profile, detection_bound(backend, profile, False), detection_bound(backend, profile, True),
                 ' (priority-0 advert: the skew only)' if backend == 'keepalived' else
+                ' (token + consensus; a stop moves the resources first)' if backend == 'pacemaker' else
                 ' (nobody resigns)' if profile == 'plain' else ' (the unit resigns for ucarp: at once)'))
     lines += ['', 'Graceful bounds apply to the graceful stop and the container stop (systemd stops the daemon); '
               'the crash bound to SIGKILL, link down and host loss. The outage adds what happens after detection: the new '
@@ -356,6 +397,8 @@ def report(benches, reps, seconds, load=None, generated=None, rendered_from=None
         for mode in MODES:
             vip = 'web' if mode == 'vmac' else 'api'
             for fault, label in shown:
+                if backend == 'pacemaker' and fault not in PACEMAKER_FAULTS:
+                    continue
                 cells = {}
                 notes = []
                 for profile in VARIANTS:
@@ -389,7 +432,8 @@ def report(benches, reps, seconds, load=None, generated=None, rendered_from=None
                   'After the faults, every cluster idled for the soak while one busy process per CPU kept the host\'s '
                   '%d cores loaded (load average at the end: %s over 1 min, %s over 5 min) and the clients probed '
                   'every VIP every %d ms. A state change in a member\'s journal (keepalived entering MASTER, BACKUP '
-                  'or FAULT; ucarp switching state) with no fault is a false failover.'
+                  'or FAULT; ucarp switching state; Pacemaker: a new corosync membership, or a VIP resource started or '
+                  'stopped) with no fault is a false failover.'
                   % (os.cpu_count() or 1, load[0], load[1], INTERVAL_MS), '',
                   '| backend | profile | seconds | state changes (node1 / node2) | lost vmac / garp | '
                   'longest outage ms vmac / garp |', '|---|---|---|---|---|---|']
@@ -445,7 +489,7 @@ def main():
     start = time.time()
     tmp = tempfile.mkdtemp(prefix='hanet-bench-')
     benches = [Bench(backend, profile, os.path.join(tmp, '%s-%s' % (backend, profile)), args.reps, args.faults)
-               for backend in BACKENDS for profile in VARIANTS if not args.only or backend == args.only]
+               for backend in BACKENDS for profile in variants(backend) if not args.only or backend == args.only]
     for bench in benches:
         os.mkdir(bench.cluster.tmp)
     threads = [threading.Thread(target=bench.run) for bench in benches]

@@ -461,7 +461,7 @@ def main(args):
     start = time.time()
     tmp = tempfile.mkdtemp(prefix='hanet-bench-service-down-')
     benches = [ServiceDownBench(backend, args.profile, os.path.join(tmp, backend), args.reps)
-               for backend in failover.BACKENDS if not args.only or backend == args.only]
+               for backend in failover.ANCHORED if not args.only or backend == args.only]
     ours = [h for b in benches for h in b.cluster.ips]
     watch = LoadWatch(ours)
     watch.thread.start()
