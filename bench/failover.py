@@ -75,11 +75,20 @@ FAULTS = (
     ('container', 'master container stopped'),
     ('host', 'host lost (port down, frozen)'),
 )
-# The client probes from 1 s before the fault for this long; every cell here fails over well within it.
+# The client probes from 1 s before the fault for this long, longer where the crash bound leaves less than 3 s
+# after it (probe_seconds): an outage that ran into the probe's end would be cut short.
 PROBE_SECONDS = 8
 INTERVAL_MS = 10
 # A failover that takes longer than this is recorded as a failed trial.
 FAILOVER_LIMIT = 15
+
+
+def probe_seconds(backend, profile):
+    """How long the client probes in a trial: PROBE_SECONDS, or the crash bound plus 6 s where PROBE_SECONDS
+    leaves less than 3 s after it (Pacemaker's default profile: token + consensus is 6.6 s before the DC even
+    schedules the takeover; 12 s there)."""
+    bound = detection_bound(backend, profile, False)
+    return PROBE_SECONDS if bound + 4 <= PROBE_SECONDS else int(bound) + 6
 
 
 def variants(backend):
@@ -176,7 +185,7 @@ class Bench:
     def trial(self, fault):
         c = self.cluster
         c.wait(lambda: c.single_holder(c.node1), 30, 'steady state before the fault', stable=2)
-        c.start_probe(PROBE_SECONDS)
+        c.start_probe(probe_seconds(self.backend, self.profile))
         start = time.time()
         c.fault(fault)
         settled = None
@@ -229,8 +238,10 @@ class Bench:
             if self.profile == 'plain':
                 return  # the maintenance playbooks are the collection's
             self.log('planned maintenance')
-            self.planned('drain, then undrain (playbooks/maintenance.yml)', self.drain_undrain, 120)
-            self.planned('rolling restart (playbooks/rolling_restart.yml)', self.rolling_restart, 150)
+            # The probe stops when the playbooks are done; these are its limits (Pacemaker waits for the cluster to
+            # settle at each step, and a loaded lab is slow).
+            self.planned('drain, then undrain (playbooks/maintenance.yml)', self.drain_undrain, 300)
+            self.planned('rolling restart (playbooks/rolling_restart.yml)', self.rolling_restart, 400)
         except Exception as exc:  # pylint: disable=broad-except
             self.errors.append('aborted: %s' % exc)
             self.log('ABORTED: %s' % traceback.format_exc())
@@ -339,23 +350,30 @@ def prober_note(benches):
     return text
 
 
+NAMES = {'keepalived': 'keepalived', 'ucarp': 'ucarp', 'pacemaker': 'Pacemaker'}
+
+
+def listed(words):
+    return ' and '.join(words) if len(words) < 3 else '%s and %s' % (', '.join(words[:-1]), words[-1])
+
+
 def report(benches, reps, seconds, load=None, generated=None, rendered_from=None, faults=None):
     by_key = dict(((b.backend, b.profile), b) for b in benches)
     shown = [(f, label) for f, label in FAULTS if faults is None or f in faults]
+    # What ran (a run with --only, or the JSON of an older run, has fewer clusters).
+    ran = [backend for backend in BACKENDS if any(b.backend == backend for b in benches)]
+    anchored = [backend for backend in ran if (backend, 'plain') in by_key]
+    pacemaker = 'pacemaker' in ran
     lines = [
         '# Failover benchmark', '',
         '<!-- Written by bench/failover.py (make bench). Do not edit; rerun the bench. -->', '',
     ] + (['Re-rendered by `bench/failover.py --from-json` from %s, the figures of the run below unchanged.'
           % rendered_from, ''] if rendered_from else []) + [
-        'Generated %s by `make bench` in %d s. Eight clusters side by side in the container lab: keepalived, '
-        'ucarp and Pacemaker, each deployed by this collection with the `default` and the `fast` profile, and '
-        'keepalived and ucarp each as the anchor '
+        'Generated %s by `make bench` in %d s. %d clusters side by side in the container lab: %s, each deployed by '
+        'this collection with the `default` and the `fast` profile, and %s each as the anchor '
         '**plain**, the daemon set up by hand from its own documentation without this collection '
         '(bench/plain_cluster.py: keepalived VRRPv2 with 1 s adverts; ucarp with its defaults, --preempt and '
-        '--shutdown). Pacemaker has no anchor: its documented way to move an address, an IPaddr2 resource with '
-        'corosync\'s default timing, is what the collection renders for a garp VIP with the default profile. '
-        'Pacemaker runs without fencing here (the lab has no fence device yet), so its SIGKILL and link-down rows, '
-        'which need fencing, are not run. Each has two members (priorities %d and %d; the collection\'s keepalived advertises their '
+        '--shutdown).%s Each has two members (priorities %d and %d; the collection\'s keepalived advertises their '
         'ranks, 254 and 253), a client, and two IPv4 VIPs, one vmac and one garp (the anchors: both garp, the '
         'daemons\' default; their garp VIP is the reference for both rows). Per fault and repetition the master is '
         'faulted while the client '
@@ -365,18 +383,26 @@ def report(benches, reps, seconds, load=None, generated=None, rendered_from=None
         'lab left it without CPU; see the prober\'s stalls below). Where a cell lost no probe, the VIP answered '
         'every probe that was sent: its outage figure is the prober\'s stall, not the VIP\'s. %d repetitions per '
         'cell; each cell shows median / max.'
-        % (generated or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, PRIORITIES[0], PRIORITIES[1],
-           INTERVAL_MS, INTERVAL_MS, reps), '',
+        % (generated or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, len(benches),
+           listed([NAMES[b] for b in ran]), listed(anchored) or 'none',
+           ' Pacemaker has no anchor: its documented way to move an address, an IPaddr2 resource with corosync\'s '
+           'default timing, is what the collection renders for a garp VIP with the default profile. Pacemaker runs '
+           'without fencing here (the lab has no fence device yet), so its SIGKILL and link-down rows, which need '
+           'fencing, are not run.' if pacemaker else '',
+           PRIORITIES[0], PRIORITIES[1], INTERVAL_MS, INTERVAL_MS, reps), '',
         'Profiles: keepalived `default` = VRRPv2, advert_int 1 s; `fast` = VRRPv3, advert_int 0.03 s, the VRRP '
         'process in real time (vrrp_rt_priority 50, vrrp_no_swap; the lab gives no real-time budget, so there it runs '
         'unprioritised, harsher than a host). ucarp '
         '`default` = advbase 1 s, deadratio 3; `fast` = advbase 1 s, deadratio 2 (ucarp cannot advertise faster '
-        'than once a second). Both profiles use the same GARP settings and ARP sysctls (arp_notify on). Pacemaker '
-        '`default` = corosync\'s defaults (token 3 s, consensus 3.6 s); `fast` = token 1 s (consensus 1.2 s); '
-        'the members are Debian 12 like the other clusters\' (Pacemaker 2.1.5), the vmac VIP a group of the '
-        'collection\'s ocf:hanet:vmac and IPaddr2, the garp VIP IPaddr2 alone.', '',
+        'than once a second). Both profiles use the same GARP settings and ARP sysctls (arp_notify on).' + (
+            ' Pacemaker `default` = corosync\'s defaults (token 3 s, consensus 3.6 s); `fast` = token 1 s (consensus '
+            '1.2 s); the members are Debian 12 like the other clusters\' (Pacemaker 2.1.5), the vmac VIP a group of '
+            'the collection\'s ocf:hanet:vmac and IPaddr2, the garp VIP IPaddr2 alone. The client probes for %d s from '
+            '1 s before the fault, %d s in a Pacemaker `default` trial (its crash bound is 6.6 s).'
+            % (PROBE_SECONDS, probe_seconds('pacemaker', 'default')) if pacemaker else ''),
+        '',
         'Theoretical detection bound (the backup takes over this long after the master\'s last advert):', '']
-    for backend in BACKENDS:
+    for backend in ran:
         for profile in variants(backend):
             lines.append('- %s `%s`: crash %.3f s, graceful stop %.3f s%s' % (
                 backend, profile, detection_bound(backend, profile, False), detection_bound(backend, profile, True),
@@ -393,7 +419,7 @@ def report(benches, reps, seconds, load=None, generated=None, rendered_from=None
     lines += ['', '| backend | VIP mode | fault | plain outage ms | default outage ms | fast outage ms | '
               'ratio default/plain | ratio fast/plain | ratio fast/default | plain lost | default lost | fast lost | '
               'fast bound ms |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|']
-    for backend in BACKENDS:
+    for backend in ran:
         for mode in MODES:
             vip = 'web' if mode == 'vmac' else 'api'
             for fault, label in shown:
