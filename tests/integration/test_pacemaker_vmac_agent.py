@@ -62,6 +62,16 @@ def test_a_link_of_that_name_that_is_not_its_own_is_never_touched(lab):
     assert lab.snapshot() == before
 
 
+def test_a_macvlan_with_its_name_and_mac_on_another_parent_is_not_its_own(lab):
+    lab.ip(lab.ns, 'link', 'add', 'other0', 'type', 'veth', 'peer', 'name', 'other1')
+    lab.ip(lab.ns, 'link', 'add', 'vrrp.51', 'link', 'other0', 'address', VMAC, 'type', 'macvlan', 'mode', 'private')
+    before = lab.snapshot()
+    assert agent(lab, 'monitor').returncode == NOT_RUNNING
+    assert agent(lab, 'start').returncode == ERR_INSTALLED
+    assert agent(lab, 'stop').returncode == SUCCESS
+    assert lab.snapshot() == before
+
+
 def test_bad_parameters_and_meta_data(lab):
     bad = agent(lab, 'validate-all', mac='01:00:5e:00:00:01')
     assert bad.returncode == ERR_CONFIGURED and 'mac: 01:00:5e:00:00:01 is a multicast MAC' in bad.stderr
