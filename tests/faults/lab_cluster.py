@@ -80,6 +80,8 @@ PACEMAKER_RECOVER_BOUND = 40
 def pacemaker_failover_bound(profile):
     """Seconds from a member's loss to one other member holding its VIPs, at most (a Pacemaker cluster)."""
     return PACEMAKER_TOKEN[profile] * 2.2 + 4
+
+
 # The service a VIP follows (cluster_vips[].track) in the tracked-service row: a small web server as a systemd unit
 # on every member. The user's service, as haproxy would be: the lab installs it, the roles only follow it.
 SERVICE_UNIT = 'hanet-demo-web.service'
