@@ -349,7 +349,33 @@ def preflight(members, cluster_name='hanet', profile='default', backend='keepali
                               '(cluster_priority or priorities)' % (name, ' and '.join(sorted(hosts)), prio))
     errors.extend(_vrid_collisions(by_name))
     errors.extend(_vmac_name_collisions(by_name, backend))
+    if backend == 'pacemaker':
+        errors.extend(_pacemaker_feature_set_mix(members))
     return errors
+
+
+def pacemaker_features(text):
+    """(release, feature set major.minor) from ``pacemakerd --features``, such as ('Pacemaker 2.1.5', '3.16');
+    None for what the text does not say."""
+    release = re.match(r'\s*(Pacemaker \S+)', text or '')
+    feature_set = re.search(r'Supporting v(\d+\.\d+)', text or '')
+    return (release.group(1) if release else None), (feature_set.group(1) if feature_set else None)
+
+
+def _pacemaker_feature_set_mix(members):
+    """A node joins a Pacemaker cluster only if its feature set is at least the designated controller's: in a
+    cluster of two feature sets (Debian 12's Pacemaker 2.1 and 13's 3.0), a node with the older one stops at the
+    next election a newer node wins, and stays out. Members whose Pacemaker could not be read are not compared."""
+    found = dict((m['name'], pacemaker_features(m.get('pacemaker_features'))) for m in members
+                 if m.get('pacemaker_features'))
+    if len(set(feature_set for release, feature_set in found.values())) <= 1:
+        return []
+    return ['cluster_backend pacemaker: the members run different Pacemaker feature sets (%s). A node with an older '
+            'feature set cannot join a cluster whose designated controller has a newer one, so after an election '
+            'it stays out. Run one Pacemaker release on every member (the same Debian release), then deploy again'
+            % '; '.join('%s: %s, feature set %s' % (name, release or 'Pacemaker (release unknown)',
+                                                    feature_set or 'unknown')
+                        for name, (release, feature_set) in sorted(found.items()))]
 
 
 def _daemon_conflicts(member, backend):

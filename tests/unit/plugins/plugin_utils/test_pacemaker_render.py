@@ -99,6 +99,29 @@ def test_an_ipv6_vmac_vip_is_refused_and_the_preflight_takes_pacemaker():
     assert preflight(members(VIPS[:2]), backend='pacemaker') == []
 
 
+BOOKWORM = ('Pacemaker 2.1.5 (Build: a3f44794f94)\n Supporting v3.16.1: agent-manpages cibsecrets corosync-ge-2 '
+            'generated-manpages lha monotonic nagios ncurses remote systemd\n')
+TRIXIE = 'Pacemaker 3.0.1 (Build: 3.0.1)\n Supporting v3.20.4: agent-manpages cibsecrets corosync-ge-2 systemd\n'
+
+
+def test_members_of_two_pacemaker_feature_sets_are_refused_and_one_set_passes():
+    group = members(VIPS[:2])
+    group[0]['pacemaker_features'], group[1]['pacemaker_features'] = TRIXIE, BOOKWORM
+    errors = preflight(group, backend='pacemaker')
+    assert errors == ['cluster_backend pacemaker: the members run different Pacemaker feature sets (n1: Pacemaker '
+                      '3.0.1, feature set 3.20; n2: Pacemaker 2.1.5, feature set 3.16). A node with an older feature '
+                      'set cannot join a cluster whose designated controller has a newer one, so after an election '
+                      'it stays out. Run one Pacemaker release on every member (the same Debian release), then '
+                      'deploy again']
+    group[0]['pacemaker_features'] = BOOKWORM.replace('2.1.5', '2.1.6')
+    assert preflight(group, backend='pacemaker') == []
+    # Not installed yet (check mode on a bare host): nothing to compare.
+    group[0]['pacemaker_features'] = ''
+    assert preflight(group, backend='pacemaker') == []
+    group[0]['pacemaker_features'] = TRIXIE
+    assert preflight(group, backend='keepalived') == []
+
+
 def test_colliding_resource_ids_are_named_by_the_preflight_and_odd_inventory_names_are_made_usable():
     vips = [VIPS[0], dict(VIPS[1], name='web-vmac')]
     errors = render.configuration_problems(members(vips))
