@@ -3,8 +3,8 @@
 """The fault suite's lab cluster: a real cluster per backend in the container lab, faulted in turn.
 
 Each backend gets two members and a client (scripts/lab, systemd, internal network 198.51.100.0/24),
-one member on Debian 12 and one on Debian 13 (the master's release differs between the backends, so each
-release is faulted as a master once and takes over as a backup once), deployed with playbooks/cluster.yml
+keepalived's with a Debian 13 master and a Debian 12 backup, ucarp's with two Debian 12 members (its half of the
+change matrix also runs Pacemaker, which needs one release per cluster), deployed with playbooks/cluster.yml
 exactly as users deploy it, over SSH: one vmac VIP and one garp VIP. The tests fault the master, watch
 who holds each VIP, what the client's neighbour table says and how long the client's probes went
 unanswered, and write tests/faults/RESULTS.md at the end of the run. Every member also runs a small service of
@@ -50,8 +50,10 @@ BACKENDS = {
     },
     'ucarp': {
         'prefix': 'fu', 'ips': ('198.51.100.81', '198.51.100.82', '198.51.100.89'),
-        'joiner': ('198.51.100.83', 'trixie'),
-        'suites': ('bookworm', 'trixie', 'bookworm'),
+        # Both members and the joiner on Debian 12: this half also takes its cluster to Pacemaker and back
+        # (test_day2_changes.py), and a Pacemaker 2.1 node cannot rejoin a cluster a 3.0 node leads.
+        'joiner': ('198.51.100.83', 'bookworm'),
+        'suites': ('bookworm', 'bookworm', 'trixie'),
         'tracked_vip': 'web',
         'vips': [
             {'name': 'web', 'address': '198.51.100.108/24', 'interface': 'eth0', 'vrid': 59, 'mac_mode': 'vmac',
@@ -520,7 +522,7 @@ def write_results():
     head = ['# Fault suite results', '',
             '<!-- Written by tests/faults (make test-faults). Do not edit; rerun the suite. -->', '',
             'Generated %s by `make test-faults`: two members (priorities 150 and 100) and a client in the container '
-            'lab, the master on Debian 13 and the backup on Debian 12 for keepalived, the other way round for ucarp, '
+            'lab, the master on Debian 13 and the backup on Debian 12 for keepalived, both on Debian 12 for ucarp, '
             'one vmac and one garp IPv4 VIP per backend, default profile (adverts every second). The client '
             'probes every VIP every 10 ms during a fault. Ansible connects over SSH on the lab network.%s'
             % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), ran_alongside()),

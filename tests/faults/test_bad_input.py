@@ -35,6 +35,13 @@ def extra(**values):
     return lambda cluster: values
 
 
+def pacemaker_switch(cluster):
+    """cluster_backend pacemaker on the keepalived half's members (Debian 13 and 12: Pacemaker 3.0 and 2.1, feature
+    sets 3.20 and 3.16). The Pacemaker packages are installed (the release is read from them), then refused."""
+    return {'cluster_backend': 'pacemaker', 'cluster_pacemaker_fencing_disabled_risk_accepted': True,
+            'cluster_vips': [dict((k, v) for k, v in vip.items() if k != 'auth_pass') for vip in cluster.vips]}
+
+
 RECORD = '/etc/hanet-failover/backend'
 
 
@@ -69,6 +76,8 @@ KEEPALIVED = [
      'cluster_vips[api].track[0].interval: -1 is out of range'),
     ('hook user missing', extra(cluster_hooks={'master': [{'command': 'true', 'user': 'no-such-user'}]}),
      'the user no-such-user that hooks run as'),
+    # A switch to Pacemaker on members of two Debian releases: the older node could not rejoin after an election.
+    ('Pacemaker of two releases', pacemaker_switch, 'cluster_backend pacemaker: the members run different Pacemaker feature sets'),
     # Passes the model, fails `keepalived -t`: the live file must stay.
     ('keepalived -t rejects the file', extra(keepalived_vrrp_garp_interval=0), "vrrp_garp_interval '0' is invalid"),
 ]

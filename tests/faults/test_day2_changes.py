@@ -19,7 +19,7 @@ import os
 import re
 import time
 
-from lab_cluster import FAILOVER_BOUND, HERE, RECOVER_BOUND, kept_rows, ran_alongside, vrrp_mac, write_table
+from lab_cluster import HERE, kept_rows, ran_alongside, vrrp_mac, write_table
 
 CHANGES = os.path.join(HERE, 'CHANGES.md')
 ROWS = []
@@ -42,6 +42,10 @@ HANDOVER_BOUND = {'keepalived': 110, 'ucarp': 200}
 # its first election takes 3 missed adverts plus the skew (3-4 s). Measured about 8 s (CHANGES.md); the bound
 # allows three times the tasks' share for a loaded CI machine.
 SWITCH_BOUND = 2500
+# Pacemaker moves a VIP gracefully (its node stops it, then the other starts it; a vmac VIP is a group of two
+# resources, so four steps one after the other): 0.1-0.3 s for garp and 0.7-0.9 s for vmac on an idle machine
+# (bench/results/failover.md); the bound allows three times that on a loaded one.
+PACEMAKER_HANDOVER_BOUND = 300
 
 
 def address(vip):
@@ -73,8 +77,9 @@ def stale_state(cluster, vips, gone):
             mac = link.get('address', '')
             if mac.startswith('00:00:5e:00:01:') and 'UP' in link.get('flags', []):
                 # keepalived keeps a vmac interface up on its backups too (without the VIP, sending nothing);
-                # ucarp's script raises it on the holder only. Neither may keep one up for a VIP that is not vmac.
-                if mac not in allowed_macs or (host != expected and cluster.backend == 'ucarp'):
+                # ucarp's script and Pacemaker's vmac agent raise it on the holder only. None may keep one up for a
+                # VIP that is not vmac.
+                if mac not in allowed_macs or (host != expected and cluster.backend != 'keepalived'):
                     problems.append('%s has %s (%s) up' % (host, link['ifname'], mac))
     return problems
 
@@ -107,21 +112,28 @@ ROLE_FILES = {
     'ucarp': ['/etc/ucarp/web.conf', '/etc/ucarp/web.pass', '/etc/ucarp/api.conf', '/etc/ucarp/api.pass',
               '/etc/systemd/system/ucarp@.service', '/usr/local/libexec/hanet-failover/ucarp-vip',
               '/usr/local/lib/hanet-failover/ansible_collections/hanet/failover'],
+    'pacemaker': ['/etc/corosync/corosync.conf', '/etc/corosync/authkey', '/var/lib/pacemaker/cib/cib.xml',
+                  '/usr/lib/ocf/resource.d/hanet', '/usr/local/libexec/hanet-failover/hanet-vmac',
+                  '/usr/local/lib/hanet-failover-pacemaker/ansible_collections/hanet/failover'],
     'cluster': ['/etc/hanet-failover/backend', '/etc/hanet-failover/maintenance'],
 }
+# The units each backend runs (systemctl patterns).
+BACKEND_UNITS = {'keepalived': ['keepalived.service'], 'ucarp': ['ucarp@*'],
+                 'pacemaker': ['pacemaker.service', 'corosync.service']}
 
 
 def backend_left(cluster, host, backend, files):
     """Problems: the backend's units still active or enabled on host, or any of ``files`` still there."""
     problems = []
-    pattern = 'keepalived.service' if backend == 'keepalived' else 'ucarp@*'
+    patterns = BACKEND_UNITS.get(backend, [])
     active = cluster.exec(host, 'systemctl', 'list-units', '--all', '--no-legend', '--plain', '--state=active',
-                          pattern, check=False).stdout.split()
+                          *patterns, check=False).stdout.split() if patterns else []
     if active:
         problems.append('%s: %s still active (%s)' % (host, backend, active[0]))
-    enabled = cluster.exec(host, 'sh', '-c', 'systemctl list-unit-files --no-legend --plain --state=enabled "%s"; '
-                           'ls /etc/systemd/system/multi-user.target.wants/' % pattern, check=False).stdout
-    if ('keepalived' if backend == 'keepalived' else 'ucarp@') in enabled:
+    enabled = cluster.exec(host, 'sh', '-c', 'systemctl list-unit-files --no-legend --plain --state=enabled "$@"; '
+                           'ls /etc/systemd/system/multi-user.target.wants/', '-', *patterns,
+                           check=False).stdout if patterns else ''
+    if any(pattern.rstrip('*').replace('.service', '') in enabled for pattern in patterns):
         problems.append('%s: %s still enabled' % (host, backend))
     left = cluster.exec(host, 'sh', '-c', 'for f in "$@"; do [ -e "$f" ] && echo "$f"; done; true', '-',
                         *files).stdout.split()
@@ -137,14 +149,37 @@ def retired_left(cluster, host):
     problems += ['%s still holds %s' % (host, vip['name']) for vip in cluster.vips if address(vip) in local]
     problems += ['%s has %s up' % (host, link['ifname']) for link in cluster.links(host)
                  if link.get('address', '').startswith('00:00:5e:00:01:')]
-    for backend in ('keepalived', 'ucarp'):
+    for backend in ('keepalived', 'ucarp', 'pacemaker'):
         problems += backend_left(cluster, host, backend, ROLE_FILES[backend])
-    problems += backend_left(cluster, host, cluster.backend, ROLE_FILES['cluster'])
+    problems += backend_left(cluster, host, None, ROLE_FILES['cluster'])
+    if cluster.backend == 'pacemaker':
+        problems += pacemaker_forgot(cluster, host)
     cluster.forget_member(host)
     cluster.write_inventory()
     after = changed_counts(cluster.playbook().stdout)
     problems += ['the run without %s changed %s on %s' % (host, after.get(h), h) for h in cluster.members
                  if after.get(h) != 0]
+    return problems
+
+
+def pacemaker_forgot(cluster, gone):
+    """Problems on the Pacemaker members that stay after ``gone`` left: it is still in the CIB's nodes or in
+    corosync's nodelist, or the cluster is not quorate."""
+    problems = []
+    for host in cluster.members:
+        nodes = cluster.exec(host, 'cibadmin', '--query', '--scope', 'nodes').stdout
+        if 'uname="%s"' % gone in nodes or 'uname="%s"' % host not in nodes:
+            problems.append('%s: the CIB has the node %s, or not this one: %s' % (host, gone, nodes))
+        nodelist = cluster.exec(host, 'corosync-cmapctl', '-b', 'nodelist.node').stdout
+        if cluster.ips[gone] in nodelist or cluster.ips[host] not in nodelist:
+            problems.append('%s: corosync\'s nodelist has %s, or not this one: %s' % (host, gone, nodelist))
+        quorum = cluster.exec(host, 'corosync-quorumtool', '-s', check=False).stdout
+        # Two nodes left: corosync's reload must have turned two_node on (one node keeps quorum when the other is lost).
+        flags = re.search(r'^Flags:(.*)$', quorum, re.MULTILINE)
+        if not re.search(r'^Quorate:\s+Yes', quorum, re.MULTILINE) or (
+                len(cluster.members) == 2 and not (flags and '2Node' in flags.group(1).split())):
+            problems.append('%s: the cluster is not quorate, or two nodes run without two_node: %s'
+                            % (host, ' '.join(quorum.split())))
     return problems
 
 
@@ -164,11 +199,11 @@ def failover_and_back(cluster):
     master, other = cluster.master(), cluster.successor()
     cluster.systemctl(master, 'stop', *cluster.units)
     try:
-        cluster.wait(lambda: cluster.single_holder(other), FAILOVER_BOUND, 'failover to %s' % other)
+        cluster.wait(lambda: cluster.single_holder(other), cluster.failover_bound, 'failover to %s' % other)
         problems = client_problems(cluster, cluster.vips)
     finally:
         cluster.systemctl(master, 'start', *cluster.units)
-    cluster.wait(lambda: cluster.single_holder(master), RECOVER_BOUND, 'failback to %s' % master, stable=2)
+    cluster.wait(lambda: cluster.single_holder(master), cluster.recover_bound, 'failback to %s' % master, stable=2)
     return problems + ['after the failback: %s' % p for p in client_problems(cluster, cluster.vips)]
 
 
@@ -181,7 +216,8 @@ def change(cluster, what, vips=None, priorities=None, settings=None, touched=(),
     row = {'backend': cluster.suite, 'suite': cluster.suite, 'change': what, 'apply': '-', 'untouched': '-', 'touched': '-',
            'bound': '%d (%s)' % (bound, why) if why else '-', 'second': '-', 'failover': '-', 'result': 'FAIL'}
     ROWS.append(row)
-    cluster.wait(lambda: cluster.single_holder(cluster.master()), RECOVER_BOUND, 'steady state before', stable=2)
+    cluster.wait(lambda: cluster.single_holder(cluster.master()), cluster.recover_bound, 'steady state before',
+                 stable=2)
     before = cluster.vips
     after = [dict(v) for v in (vips if vips is not None else before)]
     kept = set(address(v) for v in before) & set(address(v) for v in after)
@@ -199,7 +235,7 @@ def change(cluster, what, vips=None, priorities=None, settings=None, touched=(),
     start = time.time()
     cluster.playbook()
     row['apply'] = '%.0f s' % (time.time() - start)
-    cluster.wait(lambda: cluster.single_holder(cluster.master()), RECOVER_BOUND, 'one holder after the change',
+    cluster.wait(lambda: cluster.single_holder(cluster.master()), cluster.recover_bound, 'one holder after the change',
                  stable=2)
     probe = cluster.probe_addresses(stop=True) if probed else {}
     names = dict((address(v), v['name']) for v in after)
@@ -283,6 +319,27 @@ def test_day2_changes_converge_with_one_holder(cluster):
                    touched=every, bound=SWITCH_BOUND, why=why, checks=lambda: switched_left(cluster, 'keepalived'))
             change(cluster, 'switch the backend: ucarp -> keepalived', vips=base_vips, backend='keepalived',
                    touched=every, bound=SWITCH_BOUND, why=why, checks=lambda: switched_left(cluster, 'ucarp'))
+        else:
+            # The ucarp half also takes its cluster to Pacemaker and back, with a member joining and leaving there.
+            # Pacemaker has no adverts and so no passwords: the preflight refuses auth_pass, the VIPs drop it.
+            pacemaker_vips = [dict((k, v) for k, v in vip.items() if k != 'auth_pass') for vip in base_vips]
+            change(cluster, 'switch the backend: ucarp -> pacemaker', vips=pacemaker_vips, backend='pacemaker',
+                   touched=every, bound=SWITCH_BOUND,
+                   why='the cluster forms with no resources; ucarp stops on every member, then the resources go in',
+                   checks=lambda: switched_left(cluster, 'ucarp'))
+            change(cluster, 'pacemaker: add a member, a bare host with the highest priority (it takes every VIP)',
+                   before_apply=lambda: cluster.add_member(200), touched=every, bound=PACEMAKER_HANDOVER_BOUND,
+                   why='one graceful move to the new node, which the run installs and joins (corosync reloads)')
+            joiner = cluster.members[-1]
+            change(cluster, 'pacemaker: remove a member, the holder of every VIP (cluster_member_state absent, then '
+                   'out of the inventory)', before_apply=lambda: cluster.retire_member(joiner), touched=every,
+                   bound=PACEMAKER_HANDOVER_BOUND,
+                   why='one graceful move: its Pacemaker stops first; the others drop it from corosync and the CIB',
+                   checks=lambda: retired_left(cluster, joiner))
+            change(cluster, 'switch the backend: pacemaker -> ucarp', vips=base_vips, backend='ucarp',
+                   touched=every, bound=SWITCH_BOUND,
+                   why='Pacemaker stops every resource and then itself on every member; then ucarp starts',
+                   checks=lambda: switched_left(cluster, 'pacemaker'))
     finally:
         joined = [h for h in cluster.members + cluster.leaving if h not in base_priorities]
         for host in joined:
@@ -304,7 +361,7 @@ def write_changes():
         return
     head = ['# Day-2 change matrix', '',
             '<!-- Written by tests/faults/test_day2_changes.py (make test-faults). Do not edit; rerun the suite. -->',
-            '', 'Generated %s: the fault suite\'s clusters (two members, priorities 150/100, Debian 12 and 13 mixed; '
+            '', 'Generated %s: the fault suite\'s clusters (two members, priorities 150/100; '
             'see RESULTS.md), one change after the other, each applied by `playbooks/cluster.yml` over SSH while '
             'the client probes every VIP every 10 ms. Probes lost are counted on the addresses the change keeps '
             '(a new or moved address is not probed during its change). After each change: one holder per VIP and '
