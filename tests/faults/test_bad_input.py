@@ -110,6 +110,10 @@ def host_state(cluster):
                      for unit in cluster.units],
             'links': [(link['ifname'], link.get('address'), tuple(link.get('flags', [])),
                        sorted(i['local'] for i in link.get('addr_info', []))) for link in cluster.links(host)],
+            # A refused switch to Pacemaker installs its packages (to read their release) but must not leave corosync
+            # and Pacemaker to start at boot on Debian's sample configuration.
+            'boot': 'enabled' in cluster.exec(host, 'systemctl', 'is-enabled', 'corosync.service', 'pacemaker.service',
+                                              check=False).stdout.split(),
         }
     return state
 
