@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import errno
 import fnmatch
 import grp
@@ -31,6 +33,8 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 
 MODE_PATTERN = re.compile(r'^[0-7]?[0-7]{3}$')
 SECRET_TEXT = '<secret: not shown>'
+# copy and template show no diff of a larger file either.
+DIFF_LIMIT = 100000
 
 
 class FileSetError(Exception):
@@ -60,9 +64,19 @@ def group_id(field, name):
 
 
 def _absolute(field, path):
-    if not path or not os.path.isabs(path) or os.path.normpath(path) != path.rstrip('/') or path == '/':
-        raise FileSetError('%s.path: %r is not a normalised absolute path (such as /etc/example/file)' % (field, path))
-    return path.rstrip('/')
+    """The path, normalised (a role's DIR ~ '/' ~ NAME with DIR given as /etc/example/ is /etc/example/NAME)."""
+    if not path or not os.path.isabs(path) or '/../' in path + '/' or os.path.normpath(path) == '/':
+        raise FileSetError('%s.path: %r is not an absolute path without .. (such as /etc/example/file)' % (field, path))
+    return os.path.normpath(path).replace('//', '/')
+
+
+def decoded(field, text):
+    """A secret file's content, given in base64 (so that the secret itself is never a value Ansible masks in the
+    result: a short password would be starred out of every path that holds it)."""
+    try:
+        return base64.b64decode(to_bytes(text, errors='surrogate_or_strict'), validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise FileSetError("%s.content_base64: not base64; give the secret as {{ secret | b64encode }}" % field)
 
 
 def _lstat(path):
@@ -86,16 +100,19 @@ class Entry:
         self.field, self.kind, self.path = field, kind, path
         self.mode, self.owner, self.group = mode, owner, group
         self.content, self.target, self.secret, self.force = content, target, secret, force
-        # The checksum of the content this entry keeps (a file with force false that is there already).
-        self.kept_sha1 = None
+        # What is there already and stays as it is (force false).
+        self.kept = None
 
     def keep_existing(self, state):
-        """With force false, a file that is there keeps its content: only its owner and mode are set."""
-        if self.kind == 'file' and not self.force and state['state'] == 'file':
-            self.kept_sha1 = state['sha1']
+        """With force false, whatever is there already (a file another program owns, or a link to it) is left
+        alone, content, owner and mode, as copy's force: false does."""
+        if self.kind == 'file' and not self.force and state['state'] != 'absent':
+            self.kept = state
 
     def wanted(self):
         """The state this entry asks for, as the tracker records it."""
+        if self.kept is not None:
+            return self.kept
         if self.kind == 'absent':
             return {'state': 'absent'}
         state = {'state': self.kind}
@@ -104,7 +121,7 @@ class Entry:
             return state
         state.update(mode='%04o' % self.mode, owner=self.owner, group=self.group)
         if self.kind == 'file':
-            state['sha1'] = self.kept_sha1 or sha1(self.content)
+            state['sha1'] = sha1(self.content)
         return state
 
 
@@ -121,13 +138,17 @@ def shown(entry, before, side):
     return dict(state, sha1='<secret>' if same else '<secret, %s>' % side)
 
 
-def current(path):
-    """The state of a path now, in the tracker's terms."""
+def current(path, follow=False):
+    """The state of a path now, in the tracker's terms. ``follow``: a link to a directory is that directory (a
+    directory entry, as the file module takes it)."""
     info = _lstat(path)
     if info is None:
         return {'state': 'absent'}
     if stat.S_ISLNK(info.st_mode):
-        return {'state': 'link', 'target': os.readlink(path)}
+        if follow and os.path.isdir(path):
+            info = os.stat(path)
+        else:
+            return {'state': 'link', 'target': os.readlink(path)}
     try:
         owner = pwd.getpwuid(info.st_uid).pw_name
     except KeyError:
@@ -141,8 +162,9 @@ def current(path):
         state['state'] = 'directory'
     elif stat.S_ISREG(info.st_mode):
         state['state'] = 'file'
-        with open(path, 'rb') as handle:
-            state['sha1'] = sha1(handle.read())
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(handle, 'rb') as stream:
+            state['sha1'] = sha1(stream.read())
     else:
         state['state'] = 'other'
     return state
@@ -171,9 +193,12 @@ def entries_from_params(params, check_mode=False):
     for option, secret in (('files', False), ('secret_files', True)):
         for index, item in enumerate(params.get(option) or []):
             field = '%s[%d]' % (option, index)
+            if secret:
+                content = decoded(field, item['content_base64'])
+            else:
+                content = to_bytes(item['content'], errors='surrogate_or_strict')
             add(Entry(field, 'file', _absolute(field, item['path']), parse_mode(field, item['mode']),
-                      item['owner'], item['group'], content=to_bytes(item['content'], errors='surrogate_or_strict'),
-                      secret=secret, force=item['force']))
+                      item['owner'], item['group'], content=content, secret=secret, force=item['force']))
     for index, item in enumerate(params.get('links') or []):
         field = 'links[%d]' % index
         if not item['target']:
@@ -214,7 +239,7 @@ def parents_exist(entries, check_mode=False):
         if entry.kind in ('file', 'link') and info is not None and stat.S_ISDIR(info.st_mode):
             raise FileSetError('%s.path: %s is a directory; a file or link cannot replace it'
                                % (entry.field, entry.path))
-        if entry.kind == 'directory' and info is not None and not stat.S_ISDIR(info.st_mode):
+        if entry.kind == 'directory' and info is not None and not os.path.isdir(entry.path):
             raise FileSetError('%s.path: %s is there and is not a directory; remove it first'
                                % (entry.field, entry.path))
     # An absent path that holds another entry would remove what that entry just put there, at every run.
@@ -239,7 +264,10 @@ def pruned(prune, entries):
             raise
         for name in names:
             path = os.path.join(directory, name)
-            if path in kept or not any(fnmatch.fnmatchcase(name, p) for p in item['patterns']):
+            # As the shell matches: a hidden file (a write's leftover temporary file) only for a pattern that starts
+            # with a dot.
+            if path in kept or not any(fnmatch.fnmatchcase(name, p) and (p.startswith('.') or not name.startswith('.'))
+                                       for p in item['patterns']):
                 continue
             info = _lstat(path)
             if info is not None and (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
@@ -257,6 +285,8 @@ def text_of(path, entry=None):
             data = handle.read()
     except (IOError, OSError):
         return ''
+    if len(data) > DIFF_LIMIT:
+        return '<%d bytes: too large to show>\n' % len(data)
     try:
         return to_text(data, errors='strict')
     except UnicodeError:
@@ -272,6 +302,8 @@ def content_diffs(entries, before):
         if entry.kind == 'file' and old.get('sha1') != entry.wanted()['sha1']:
             if entry.secret:
                 after = SECRET_TEXT + '\n'
+            elif len(entry.content) > DIFF_LIMIT:
+                after = '<%d bytes: too large to show>\n' % len(entry.content)
             else:
                 after = to_text(entry.content, errors='surrogate_or_replace')
             diffs.append({'before_header': entry.path, 'after_header': entry.path,
@@ -292,8 +324,7 @@ def _write(entry, old):
             stream.write(entry.content)
             stream.flush()
             os.fsync(stream.fileno())
-        if old['state'] == 'link':
-            os.unlink(entry.path)
+        # rename replaces a link that is there, not what it points to.
         os.rename(tmp, entry.path)
         tmp = None
     finally:
@@ -304,8 +335,20 @@ def _write(entry, old):
 
 
 def _set_attributes(entry):
-    os.chown(entry.path, user_id(entry.field, entry.owner), group_id(entry.field, entry.group))
-    os.chmod(entry.path, entry.mode)
+    """Owner and mode through a descriptor: a file swapped for a link since it was read (by a user who owns its
+    directory) is refused, never followed. A directory entry may be a link to a directory (as with the file
+    module)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK
+    flags |= os.O_DIRECTORY if entry.kind == 'directory' else os.O_NOFOLLOW
+    handle = os.open(entry.path, flags)
+    try:
+        info = os.fstat(handle)
+        if entry.kind == 'file' and not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EEXIST, '%s is no longer a regular file' % entry.path)
+        os.fchown(handle, user_id(entry.field, entry.owner), group_id(entry.field, entry.group))
+        os.fchmod(handle, entry.mode)
+    finally:
+        os.close(handle)
 
 
 def _make_directories(entry):
@@ -339,9 +382,12 @@ def apply(entry, old):
     elif entry.kind == 'link':
         if old['state'] not in ('absent', 'link', 'file'):
             raise OSError(errno.EEXIST, '%s exists and is not a file or link' % entry.path)
-        if old['state'] != 'absent':
-            os.unlink(entry.path)
-        os.symlink(entry.target, entry.path)
+        # A new link beside it, renamed over it: the path always exists.
+        tmp = os.path.join(os.path.dirname(entry.path), '.%s.%s' % (os.path.basename(entry.path), os.getpid()))
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(entry.target, tmp)
+        os.rename(tmp, entry.path)
     elif entry.kind == 'absent':
         if old['state'] == 'directory':
             shutil.rmtree(entry.path)

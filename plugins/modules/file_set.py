@@ -38,7 +38,7 @@ options:
     default: []
     suboptions:
       path:
-        description: Absolute path.
+        description: Absolute path. A link to a directory counts as that directory.
         type: path
         required: true
       mode:
@@ -74,8 +74,8 @@ options:
         required: true
       force:
         description:
-          - V(false) writes the file only where it is missing. One that is there keeps its content (a state
-            file another program owns), and only its owner and mode are set.
+          - V(false) writes the file only where nothing is there. What is there (a state file another program
+            owns, or a link) is left as it is, content, owner and mode, as with C(ansible.builtin.copy).
         type: bool
         default: true
       mode:
@@ -95,6 +95,9 @@ options:
     description:
       - Like O(files), for files that hold a secret. Their content is C(no_log) and never shown in a diff or a
         result (the diff says that a secret changed, not what it is).
+      - The content is given base64-encoded (C({{ secret | b64encode }})). Ansible stars out a C(no_log) value
+        wherever it appears in the task's result; given as it is, a short password would be starred out of every
+        path that contains it.
     type: list
     elements: dict
     default: []
@@ -103,14 +106,14 @@ options:
         description: Absolute path. Its directory must exist or be in O(directories).
         type: path
         required: true
-      content:
-        description: The file's content, written as UTF-8.
+      content_base64:
+        description: The file's content, base64-encoded.
         type: str
         required: true
       force:
         description:
-          - V(false) writes the file only where it is missing. One that is there keeps its content (a state
-            file another program owns), and only its owner and mode are set.
+          - V(false) writes the file only where nothing is there. What is there (a state file another program
+            owns, or a link) is left as it is, content, owner and mode, as with C(ansible.builtin.copy).
         type: bool
         default: true
       mode:
@@ -151,6 +154,8 @@ options:
     description:
       - Remove the regular files and links in a directory that match a pattern and are not in O(files),
         O(secret_files) or O(links). Subdirectories are left alone. A missing directory is not an error.
+      - As in the shell, a pattern matches a hidden file (a name that starts with a dot) only if it starts with a
+        dot itself.
     type: list
     elements: dict
     default: []
@@ -186,7 +191,7 @@ EXAMPLES = r'''
         mode: '0644'
     secret_files:
       - path: /etc/example.key
-        content: "{{ example_key }}"
+        content_base64: "{{ example_key | b64encode }}"
         mode: '0600'
     links:
       - path: /usr/local/libexec/example/start
@@ -227,8 +232,10 @@ OWNERSHIP = dict(owner=dict(type='str', default='root'), group=dict(type='str', 
 
 
 def file_options(secret):
-    return dict(path=dict(type='path', required=True), content=dict(type='str', required=True, no_log=secret),
-                mode=dict(type='raw', required=True), force=dict(type='bool', default=True), **OWNERSHIP)
+    content = dict(content_base64=dict(type='str', required=True, no_log=True)) if secret else dict(
+        content=dict(type='str', required=True))
+    return dict(path=dict(type='path', required=True), mode=dict(type='raw', required=True),
+                force=dict(type='bool', default=True), **dict(OWNERSHIP, **content))
 
 
 def main():
@@ -253,7 +260,7 @@ def main():
         entries = file_set.entries_from_params(module.params, module.check_mode)
         file_set.parents_exist(entries, module.check_mode)
         entries += file_set.pruned(module.params['prune'], entries)
-        before = dict((e.path, file_set.current(e.path)) for e in entries)
+        before = dict((e.path, file_set.current(e.path, follow=e.kind == 'directory')) for e in entries)
         for entry in entries:
             entry.keep_existing(before[entry.path])
     except file_set.FileSetError as exc:

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import os
 import stat
 
@@ -23,7 +24,8 @@ def test_a_role_like_set_check_then_apply_then_idempotent(lab):
         'files': [{'path': str(base / 'libexec' / 'app' / 'run'), 'mode': '0755',
                    'content': "#!/bin/sh\necho {{ 'templ' ~ 'ated' }}\n"},
                   {'path': str(base / 'conf.d' / 'app.conf'), 'mode': '0644', 'content': 'vip 198.51.100.10\n'}],
-        'secret_files': [{'path': str(base / 'secrets' / 'app.pass'), 'mode': '0600', 'content': SECRET}],
+        'secret_files': [{'path': str(base / 'secrets' / 'app.pass'), 'mode': '0600',
+                          'content_base64': "{{ '%s' | b64encode }}" % SECRET}],
         'links': [{'path': str(base / 'libexec' / 'app' / 'start'), 'target': 'run'}],
         'prune': [{'path': str(base / 'conf.d'), 'patterns': ['*.conf']}],
     }
@@ -47,6 +49,7 @@ def test_a_role_like_set_check_then_apply_then_idempotent(lab):
     shown = run.output + repr(run.records)
     assert '#!/bin/sh' in shown
     assert SECRET not in shown, 'the secret reached the output'
+    assert base64.b64encode(SECRET.encode('ascii')).decode('ascii') not in shown, 'the encoded secret reached the output'
 
     again = lab.module('file_set', **args)
     assert not again.failed and again.changed == 0

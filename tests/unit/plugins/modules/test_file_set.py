@@ -12,6 +12,7 @@ __metaclass__ = type
 import errno
 import grp
 import hashlib
+import base64
 import json
 import os
 import pwd
@@ -30,6 +31,12 @@ SECRET_TEXT = '<secret: not shown>\n'
 def own(**entry):
     """An entry with the current user and group as owner and group."""
     return dict(entry, owner=OWNER, group=GROUP)
+
+
+def secret(**entry):
+    """A secret_files entry: its content given base64-encoded, as the module takes it."""
+    content = entry.pop('content')
+    return own(content_base64=base64.b64encode(content.encode('utf-8')).decode('ascii'), **entry)
 
 
 def sha1(text):
@@ -79,7 +86,7 @@ def full_set(tmp_path):
         'files': [own(path=str(app / 'app.conf'), content=u'name = caf\u00e9\nport = 80\n', mode='0640'),
                   own(path=str(app / 'run'), content=u'#!/bin/sh\nexec true\n', mode='0755'),
                   own(path=str(app / 'empty'), content=u'', mode='0644')],
-        'secret_files': [own(path=str(app / 'app.key'), content=SECRET, mode='0600')],
+        'secret_files': [secret(path=str(app / 'app.key'), content=SECRET, mode='0600')],
         'links': [{'path': str(app / 'start'), 'target': 'run'}],
     }
     order = [str(app), str(app / 'app.conf'), str(app / 'run'), str(app / 'empty'), str(app / 'app.key'),
@@ -129,7 +136,7 @@ def test_a_secret_never_shows_in_the_result_nor_its_checksum(tmp_path, run_modul
     runs = [(SECRET, '0600'), (new, '0400'), (SECRET, '0400')]
     for content, mode in runs:
         code, result = run_module(file_set, {'_ansible_diff': True, 'secret_files': [
-            own(path=path, content=content, mode=mode)]}, check_mode=check_mode)
+            secret(path=path, content=content, mode=mode)]}, check_mode=check_mode)
         assert code == 0 and result['changed'] is True and result['changed_paths'] == [path]
         shown = json.dumps(result)
         for text in (SECRET, new):
@@ -203,7 +210,7 @@ def test_diff_of_a_secret_only_says_that_it_changed(tmp_path, run_module):
     path = write(tmp_path / 'app.key', SECRET, 0o600)
     new = u'pw-new-7Hx2-not-in-any-result'
     code, result = run_module(file_set, {'_ansible_diff': True, 'secret_files': [
-        own(path=str(path), content=new, mode='0600')]})
+        secret(path=str(path), content=new, mode='0600')]})
     assert code == 0 and result['changed'] is True
     assert content_diffs(result) == [{'before_header': str(path), 'after_header': str(path),
                                       'before': SECRET_TEXT, 'after': SECRET_TEXT}]
@@ -233,16 +240,19 @@ def test_force_false_keeps_an_existing_files_content(tmp_path, run_module):
     assert path.read_bytes() == b'1\n' and os.lstat(str(path)).st_ino == inode
 
 
-def test_force_false_sets_the_mode_of_an_existing_file_without_touching_its_content(tmp_path, run_module):
-    path = write(tmp_path / 'track', u'1\n', 0o644)
+def test_force_false_leaves_an_existing_file_or_link_as_it_is(tmp_path, run_module):
+    # As copy's force: false: content, owner and mode of what is there stay (a state file another program owns;
+    # its owner could swap it for a link, which must not be followed either).
+    path = write(tmp_path / 'track', u'1\n', 0o640)
     inode = os.lstat(str(path)).st_ino
-    args = {'_ansible_diff': True, 'files': [own(path=str(path), content=u'0\n', mode='0600', force=False)]}
+    link = tmp_path / 'maintenance'
+    os.symlink(str(path), str(link))
+    args = {'_ansible_diff': True, 'files': [own(path=str(path), content=u'0\n', mode='0600', force=False),
+                                             own(path=str(link), content=u'0\n', mode='0644', force=False)]}
     code, result = run_module(file_set, args)
-    assert code == 0 and result['changed'] is True and result['changed_paths'] == [str(path)]
-    assert content_diffs(result) == []
-    assert path.read_bytes() == b'1\n' and mode_of(path) == 0o600 and os.lstat(str(path)).st_ino == inode
-    code, result = run_module(file_set, args)
-    assert code == 0 and result['changed'] is False
+    assert code == 0 and result['changed'] is False and result['changed_paths'] == []
+    assert path.read_bytes() == b'1\n' and mode_of(path) == 0o640 and os.lstat(str(path)).st_ino == inode
+    assert os.readlink(str(link)) == str(path)
 
 
 def test_force_false_creates_a_missing_file_with_the_content(tmp_path, run_module):
@@ -257,10 +267,10 @@ def test_force_false_creates_a_missing_file_with_the_content(tmp_path, run_modul
 
 
 def test_force_false_on_a_secret_keeps_it_and_shows_nothing(tmp_path, run_module):
-    path = write(tmp_path / 'app.key', SECRET, 0o644)
+    path = write(tmp_path / 'app.key', SECRET, 0o600)
     code, result = run_module(file_set, {'_ansible_diff': True, 'secret_files': [
-        own(path=str(path), content=u'other', mode='0600', force=False)]})
-    assert code == 0 and result['changed_paths'] == [str(path)]
+        secret(path=str(path), content=u'other', mode='0600', force=False)]})
+    assert code == 0 and result['changed_paths'] == []
     assert path.read_bytes() == SECRET.encode('utf-8') and mode_of(path) == 0o600
     assert SECRET not in json.dumps(result) and sha1(SECRET) not in json.dumps(result)
     assert content_diffs(result) == []
@@ -280,7 +290,7 @@ def test_prune_removes_only_unnamed_matching_files_and_links(tmp_path, run_modul
     os.symlink('keep.auth', str(secrets / 'named.auth'))
     write(secrets / 'listed.auth', u'listed')
     args = {
-        'secret_files': [own(path=str(keep), content=u'keep', mode='0600')],
+        'secret_files': [secret(path=str(keep), content=u'keep', mode='0600')],
         'files': [own(path=str(secrets / 'listed.auth'), content=u'listed', mode='0644')],
         'links': [{'path': str(secrets / 'named.auth'), 'target': 'keep.auth'}],
         'prune': [{'path': str(secrets), 'patterns': ['*.auth', '*.key']},
@@ -408,7 +418,7 @@ def valid_entries(tmp_path):
     return {
         'directories': [own(path=str(tmp_path / 'made' / 'sub'), mode='0755')],
         'files': [own(path=str(tmp_path / 'made' / 'sub' / 'made.conf'), content=u'x', mode='0644')],
-        'secret_files': [own(path=str(tmp_path / 'made.key'), content=SECRET, mode='0600')],
+        'secret_files': [secret(path=str(tmp_path / 'made.key'), content=SECRET, mode='0600')],
         'links': [{'path': str(tmp_path / 'made.link'), 'target': 'made.key'}],
         'absent': [str(tmp_path / 'existing.conf')],
     }
@@ -436,22 +446,22 @@ def bad_cases():
              "files[0].mode: '0o644' is not an octal mode"),
         case('directory-mode', 'directories', {'path': '@/d', 'mode': '0999'}, "directories[0].mode: '0999' is not an octal mode"),
         case('relative-directory', 'directories', {'path': 'relative/dir', 'mode': '0755'},
-             "directories[0].path: 'relative/dir' is not a normalised absolute path"),
+             "directories[0].path: 'relative/dir' is not an absolute path without .."),
         case('dot-dot-file', 'files', {'path': '@/made/../a.conf', 'content': 'x', 'mode': '0644'},
-             "files[0].path: '@/made/../a.conf' is not a normalised absolute path"),
-        case('dot-dot-absent', 'absent', '@/x/../y', "absent[0].path: '@/x/../y' is not a normalised absolute path"),
-        case('absent-root', 'absent', '/', "absent[0].path: '/' is not a normalised absolute path"),
+             "files[0].path: '@/made/../a.conf' is not an absolute path without .."),
+        case('dot-dot-absent', 'absent', '@/x/../y', "absent[0].path: '@/x/../y' is not an absolute path without .."),
+        case('absent-root', 'absent', '/', "absent[0].path: '/' is not an absolute path without .."),
         case('empty-link-target', 'links', {'path': '@/l', 'target': ''}, 'links[0].target: give the path the link points to'),
         case('no-pattern', 'prune', {'path': '@', 'patterns': []}, "prune[0].patterns: give at least one pattern"),
         case('relative-prune', 'prune', {'path': 'relative', 'patterns': ['*']},
-             "prune[0].path: 'relative' is not a normalised absolute path"),
+             "prune[0].path: 'relative' is not an absolute path without .."),
         case('duplicate-file', 'files', {'path': '@/made/sub/made.conf', 'content': 'y', 'mode': '0644'},
              'files[1].path: @/made/sub/made.conf is also files[0]; name each path once', first=False),
         case('link-on-a-secret', 'links', {'path': '@/made.key', 'target': 'x'},
              'links[0].path: @/made.key is also secret_files[0]; name each path once'),
         case('unknown-user', 'files', {'path': '@/a.conf', 'content': 'x', 'mode': '0644', 'owner': 'hanet-no-such-user', 'group': GROUP},
              'files[0].owner: there is no user hanet-no-such-user on this host'),
-        case('unknown-group', 'secret_files', {'path': '@/b.key', 'content': 'x', 'mode': '0600', 'owner': OWNER,
+        case('unknown-group', 'secret_files', {'path': '@/b.key', 'content_base64': 'eA==', 'mode': '0600', 'owner': OWNER,
                                                'group': 'hanet-no-such-group'},
              'secret_files[0].group: there is no group hanet-no-such-group on this host'),
         case('file-without-directory', 'files', {'path': '@/nowhere/a.conf', 'content': 'x', 'mode': '0644'},
@@ -502,7 +512,7 @@ def test_content_is_only_ever_written_under_the_final_mode_and_no_temporary_file
     key = tmp_path / 'app.key'
     code, result = run_module(file_set, {
         'files': [own(path=str(conf), content=u'new\n', mode='0644')],
-        'secret_files': [own(path=str(key), content=SECRET, mode='0400')]})
+        'secret_files': [secret(path=str(key), content=SECRET, mode='0400')]})
     assert code == 0 and result['changed_paths'] == [str(conf), str(key)]
     # Each temporary file was empty and readable by its owner only until its final mode was set.
     assert seen['fchmod'] == [(0, 0o600), (0, 0o600)]
@@ -561,7 +571,7 @@ def test_a_pruned_password_file_is_not_shown_in_the_diff(tmp_path, run_module):
     write(secrets / 'vi_old.auth', u'oldpass1', 0o600)
     code, result = run_module(file_set, {
         '_ansible_diff': True,
-        'secret_files': [own(path=str(secrets / 'vi_1.auth'), content=SECRET, mode='0600')],
+        'secret_files': [secret(path=str(secrets / 'vi_1.auth'), content=SECRET, mode='0600')],
         'prune': [{'path': str(secrets), 'patterns': ['*.auth']}]})
     assert code == 0 and result['removed'] == [str(secrets / 'vi_old.auth')]
     assert not (secrets / 'vi_old.auth').exists()
@@ -585,3 +595,51 @@ def test_a_setgid_directory_mode_is_taken(tmp_path, run_module):
     assert mode_of(shared) == 0o2775
     code, result = run_module(file_set, {'directories': [own(path=str(shared), mode='2775')]})
     assert code == 0 and result['changed'] is False
+
+
+def test_a_short_secret_in_a_path_does_not_mask_the_paths(tmp_path, run_module):
+    # Ansible stars out a no_log value wherever it appears in the result: were the password itself the no_log
+    # value, a password 'ucarp' would turn /etc/ucarp/v1.pass into /etc/********/v1.pass (and tell the secret).
+    directory = tmp_path / 'ucarp'
+    directory.mkdir()
+    code, result = run_module(file_set, {'_ansible_diff': True,
+                                         'secret_files': [secret(path=str(directory / 'v1.pass'), content=u'ucarp',
+                                                                 mode='0600')]})
+    assert code == 0 and result['changed_paths'] == [str(directory / 'v1.pass')]
+    assert '********' not in json.dumps(dict((k, v) for k, v in result.items() if k != 'invocation'))
+    assert (directory / 'v1.pass').read_bytes() == b'ucarp'
+
+
+def test_a_secret_that_is_not_base64_is_refused(tmp_path, run_module):
+    code, result = run_module(file_set, {'secret_files': [own(path=str(tmp_path / 'k'), content_base64='not base64!',
+                                                              mode='0600')]})
+    assert code == 1 and result['msg'].startswith('secret_files[0].content_base64: not base64')
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_a_directory_given_as_a_link_to_a_directory_is_that_directory(tmp_path, run_module):
+    real = tmp_path / 'real'
+    real.mkdir(mode=0o700)
+    os.chmod(str(real), 0o700)
+    os.symlink(str(real), str(tmp_path / 'moved'))
+    args = {'directories': [own(path=str(tmp_path / 'moved'), mode='0755')],
+            'files': [own(path=str(tmp_path / 'moved' / 'f'), content=u'x\n', mode='0644')]}
+    code, result = run_module(file_set, args)
+    assert code == 0, result['msg']
+    assert mode_of(real) == 0o755 and (real / 'f').read_bytes() == b'x\n'
+    assert os.path.islink(str(tmp_path / 'moved'))
+    code, result = run_module(file_set, args)
+    assert code == 0 and result['changed'] is False
+
+
+def test_paths_built_from_a_directory_with_a_trailing_slash_are_normalised(tmp_path, run_module):
+    code, result = run_module(file_set, {'files': [own(path=str(tmp_path) + '//f', content=u'x', mode='0644')]})
+    assert code == 0 and result['changed_paths'] == [str(tmp_path / 'f')]
+
+
+def test_prune_leaves_hidden_files_to_a_dot_pattern(tmp_path, run_module):
+    write(tmp_path / '.v1.auth.tmp', u'x')
+    write(tmp_path / 'v2.auth', u'x')
+    code, result = run_module(file_set, {'prune': [{'path': str(tmp_path), 'patterns': ['*.auth*']}]})
+    assert code == 0 and result['removed'] == [str(tmp_path / 'v2.auth')]
+    assert os.listdir(str(tmp_path)) == ['.v1.auth.tmp']
