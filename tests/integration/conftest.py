@@ -77,6 +77,18 @@ class Namespaces:
             self.ip(ns, 'addr', 'add', v4, 'dev', dev)
             self.ip(ns, 'addr', 'add', v6, 'dev', dev, 'nodad')
             self.ip(ns, 'link', 'set', dev, 'up')
+        self.carrier()
+
+    def carrier(self, timeout=10):
+        """Wait until both ends of the veth have carrier: it comes a moment after both are up, and a snapshot
+        taken before it would see NO-CARRIER go away during the test (a change no module made)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            flags = [self.link('eth0').get('flags', []), self.link('peer0', self.peer).get('flags', [])]
+            if all('LOWER_UP' in f and 'NO-CARRIER' not in f for f in flags):
+                return
+            time.sleep(0.05)
+        raise AssertionError('the veth pair has no carrier after %ss' % timeout)
 
     def close(self):
         for ns in (self.ns, self.peer):
