@@ -22,12 +22,14 @@ help:
 setup:
 	@scripts/bootstrap
 
-# The checks without the lab first; then the fault suite side by side with the Molecule scenarios followed by the
-# ansible-core 2.21 controller's checks (the lab suites mostly wait on the clusters' timers, on disjoint containers
-# and addresses; the CPU-heavy sanity of the 2.21 checks comes after the scenarios). Molecule runs one scenario at
-# a time on a host (/tmp/hanet-molecule.lock). Each suite's output is printed when it ends.
+# The checks without the lab first, two at a time: the integration suite keeps one core busy for most of its ten
+# minutes (an ansible-playbook per module run), and sanity, lint, docs and packaging go on the other. Then the
+# fault suite side by side with the Molecule scenarios followed by the ansible-core 2.21 controller's checks (the
+# lab suites mostly wait on the clusters' timers, on disjoint containers and addresses; the CPU-heavy sanity of the
+# 2.21 checks comes after the scenarios). Molecule runs one scenario at a time on a host
+# (/tmp/hanet-molecule.lock). Each suite's output is printed when it ends.
 test: setup
-	$(MAKE) --no-print-directory test-unit test-integration test-sanity lint test-docs test-packaging
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-integration test-sanity lint test-docs test-packaging
 	$(MAKE) --no-print-directory lab-image
 	HANET_FAULTS_ALONGSIDE="the Molecule scenarios (make test)" \
 	    $(MAKE) --no-print-directory -j2 --output-sync=target test-faults test-molecule-then-controller
