@@ -255,7 +255,8 @@ def pruned(prune, entries):
     kept = set(e.path for e in entries)
     extra = []
     for index, item in enumerate(prune or []):
-        directory = item['path'].rstrip('/')
+        # Normalised as every other path of the set, so that a path named in it is matched here.
+        directory = _absolute('prune[%d]' % index, item['path'])
         try:
             names = sorted(os.listdir(directory))
         except OSError as exc:
@@ -370,10 +371,11 @@ def apply(entry, old):
         return
     if entry.kind == 'directory':
         if old['state'] == 'absent':
-            _make_directories(entry)
+            _make_directories(entry)  # each with the entry's owner and mode already
         elif old['state'] != 'directory':
             raise OSError(errno.EEXIST, '%s exists and is not a directory' % entry.path)
-        _set_attributes(entry)
+        else:
+            _set_attributes(entry)
     elif entry.kind == 'file':
         if old.get('sha1') != wanted['sha1'] or old['state'] != 'file':
             _write(entry, old)

@@ -643,3 +643,14 @@ def test_prune_leaves_hidden_files_to_a_dot_pattern(tmp_path, run_module):
     code, result = run_module(file_set, {'prune': [{'path': str(tmp_path), 'patterns': ['*.auth*']}]})
     assert code == 0 and result['removed'] == [str(tmp_path / 'v2.auth')]
     assert os.listdir(str(tmp_path)) == ['.v1.auth.tmp']
+
+
+def test_prune_of_a_directory_given_unnormalised_keeps_the_named_files(tmp_path, run_module):
+    keep = write(tmp_path / 'keep.auth', u'k', 0o600)
+    write(tmp_path / 'old.auth', u'o', 0o600)
+    code, result = run_module(file_set, {
+        'secret_files': [secret(path=str(keep), content=u'k', mode='0600')],
+        # As a role builds it from a setting given as /dir/ (dir ~ '/' ~ name), and with a doubled slash inside.
+        'prune': [{'path': str(tmp_path).replace('/', '//', 2) + '/', 'patterns': ['*.auth']}]})
+    assert code == 0 and result['removed'] == [str(tmp_path / 'old.auth')]
+    assert keep.read_bytes() == b'k'
