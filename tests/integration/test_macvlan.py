@@ -213,3 +213,78 @@ def test_into_and_out_of_passthru(lab):
     assert link['linkinfo']['info_data']['mode'] == 'private' and 'UP' in link['flags']
     assert link['address'] != lab.link('eth0')['address']
     assert [a['local'] for a in lab.addresses('mv0') if a['family'] == 'inet'] == ['198.51.100.10']
+
+
+# The list mode: many interfaces in one task, checked whole before anything changes.
+
+def _names(lab):
+    return sorted(link['ifname'] for link in lab.ip_json(lab.ns, 'link', 'show')
+                  if link.get('linkinfo', {}).get('info_kind') == 'macvlan')
+
+
+def test_list_creates_many_then_changes_nothing(lab):
+    entries = [{'name': 'mv%d' % i, 'mac': '02:00:00:00:02:%02x' % i} for i in range(60)]
+    before = lab.snapshot()
+    check = lab.module('macvlan', check=True, parent='eth0', interfaces=entries)
+    assert not check.failed, check.output
+    assert check.changed == 1 and all(entry['changed'] for entry in check.result['interfaces'])
+    assert lab.snapshot() == before, 'check mode changed the kernel'
+
+    run = lab.module('macvlan', parent='eth0', mode='bridge', interfaces=entries)
+    assert not run.failed, run.output
+    assert len(run.result['interfaces']) == 60 and all(entry['changed'] for entry in run.result['interfaces'])
+    assert _names(lab) == sorted(entry['name'] for entry in entries)
+    link = lab.link('mv7')
+    assert link['address'] == '02:00:00:00:02:07' and link['link'] == 'eth0' and 'UP' in link['flags']
+    assert link['linkinfo']['info_data']['mode'] == 'bridge', 'the entry did not take the top-level mode'
+    assert run.result['interfaces'][7]['interface'] == {'name': 'mv7', 'parent': 'eth0', 'mode': 'bridge',
+                                                        'mac': '02:00:00:00:02:07', 'mtu': 1500, 'link_state': 'up'}
+
+    again = lab.module('macvlan', parent='eth0', mode='bridge', interfaces=entries)
+    assert not again.failed and again.changed == 0, again.output
+    assert not any(entry['changed'] for entry in again.result['interfaces'])
+
+
+def test_list_mixed_changes_in_order(lab):
+    lab.ip(lab.ns, 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p')
+    lab.ip(lab.ns, 'link', 'set', 'eth1', 'up')
+    lab.module('macvlan', parent='eth0', interfaces=[
+        {'name': 'mv1', 'mac': '02:00:00:00:03:01'}, {'name': 'mv2', 'mac': '02:00:00:00:03:02'},
+        {'name': 'gone', 'mac': '02:00:00:00:03:03'}, {'name': 'moves', 'mac': '02:00:00:00:03:04'}])
+    lab.ip(lab.ns, 'addr', 'add', '198.51.100.20/24', 'dev', 'moves')
+
+    # mv1 gives its MAC to mv2 only after it took another: the other order is refused, whole.
+    before = lab.snapshot()
+    refused = lab.module('macvlan', parent='eth0', interfaces=[
+        {'name': 'mv2', 'mac': '02:00:00:00:03:01'}, {'name': 'mv1', 'mac': '02:00:00:00:03:09'}])
+    assert refused.failed
+    assert 'interfaces[0] (mv2): mac: 02:00:00:00:03:01 is already used by mv1 on eth0' in refused.result['msg']
+    assert lab.snapshot() == before
+
+    run = lab.module('macvlan', parent='eth0', interfaces=[
+        {'name': 'mv1', 'mac': '02:00:00:00:03:09', 'mtu': 1400},
+        {'name': 'mv2', 'mac': '02:00:00:00:03:01', 'link_state': 'down'},
+        {'name': 'gone', 'state': 'absent'},
+        {'name': 'moves', 'parent': 'eth1'},
+        {'name': 'new', 'mac': '02:00:00:00:03:05'}])
+    assert not run.failed, run.output
+    assert [entry['changed'] for entry in run.result['interfaces']] == [True] * 5
+    assert lab.link('mv1')['address'] == '02:00:00:00:03:09' and lab.link('mv1')['mtu'] == 1400
+    assert lab.link('mv2')['address'] == '02:00:00:00:03:01' and 'UP' not in lab.link('mv2')['flags']
+    assert lab.link('gone') is None
+    moved = run.result['interfaces'][3]
+    assert moved['recreated'] and moved['restored_addresses'] == ['198.51.100.20/24']
+    assert lab.link('moves')['link'] == 'eth1' and lab.link('moves')['address'] == '02:00:00:00:03:04'
+    assert lab.link('new')['address'] == '02:00:00:00:03:05'
+    assert 'gone' in run.result['diff']['before'] and 'gone' not in run.result['diff']['after']
+
+
+def test_list_with_one_bad_entry_changes_nothing(lab):
+    lab.module('macvlan', name='mv1', parent='eth0', mac='02:00:00:00:04:01')
+    before = lab.snapshot()
+    entries = [{'name': 'ml%d' % i, 'mac': '02:00:00:00:04:%02x' % (i + 16)} for i in range(20)]
+    entries += [{'name': 'mv1', 'state': 'absent'}, {'name': 'last', 'mtu': 9000}]
+    run = lab.module('macvlan', parent='eth0', interfaces=entries)
+    assert run.failed
+    assert run.result['msg'].startswith('interfaces[21] (last): mtu: last would have MTU 9000')
+    assert lab.snapshot() == before, 'a list with a bad entry changed the kernel'

@@ -39,7 +39,7 @@ def test_missing_pyroute2_is_reported(module, args, run_module, monkeypatch):
 
 
 @pytest.mark.parametrize('module,args,message', [
-    (macvlan, {'name': 'm0'}, 'state is present but all of the following are missing: parent'),
+    (macvlan, {'name': 'm0'}, 'parent: state is present but parent is missing'),
     (macvlan, {'name': 'a-name-longer-than-15', 'parent': 'eth0'}, "name: 'a-name-longer-than-15' is not a valid"),
     (macvlan, {'name': 'm0', 'parent': 'eth0', 'mac': '01:00:5e:00:00:01'}, 'mac: 01:00:5e:00:00:01 is a multicast MAC'),
     (macvlan, {'name': 'm0', 'parent': 'eth0', 'mac': '02:00:00:00:01'}, "mac: '02:00:00:00:01' is not a MAC address"),
