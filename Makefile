@@ -17,6 +17,7 @@ help:
 	@echo "make demo   build the container lab, deploy a keepalived cluster, prove failover, print the report"
 	@echo "make test   the whole test suite (unit, integration, sanity, lint, docs, packaging, molecule)"
 	@echo "make bench  failover outage and module cost benchmarks; writes bench/results/*.md (about 25 minutes)"
+	@echo "make bench-converge  cluster.yml's converge against the anchor keepalived role; writes bench/results/converge.md (about 10 minutes)"
 	@echo "make docs   regenerate docs/reference, the diagram, the guide's examples and CHANGELOG.rst"
 
 setup:
@@ -110,6 +111,14 @@ bench: lab-image
 .PHONY: bench-service-down
 bench-service-down: lab-image
 	$(BIN)/python bench/failover.py --faults service_down --reps 10
+
+# Issue 18 part 2: the converge of a two-member keepalived cluster by playbooks/cluster.yml against the anchor role
+# evrardjp/ansible-keepalived (the test fixture tests/fixtures/anchor_keepalived), two clusters side by side and their
+# runs alternating: bench/results/converge.md (about 10 minutes), not part of make bench.
+.PHONY: bench-converge
+bench-converge: lab-image
+	mkdir -p bench/results .build
+	$(BIN)/python bench/converge.py --reps 5
 
 # The shipped shell scripts and the repository's own are shellchecked with the Ansible content.
 lint: setup
