@@ -24,20 +24,31 @@ setup:
 	@scripts/bootstrap
 
 # The checks without the lab first, two at a time: the integration suite keeps one core busy for most of its ten
-# minutes (an ansible-playbook per module run), and sanity, lint, docs and packaging go on the other. Then the
-# fault suite side by side with the Molecule scenarios followed by the ansible-core 2.21 controller's checks (the
-# lab suites mostly wait on the clusters' timers, on disjoint containers and addresses; the CPU-heavy sanity of the
-# 2.21 checks comes after the scenarios). Molecule runs one scenario at a time on a host
-# (/tmp/hanet-molecule.lock). Each suite's output is printed when it ends.
+# minutes (an ansible-playbook per module run), and sanity, lint, docs and packaging go on the other. Then the lab
+# suites, three at a time: the fault suite's two halves and a worker taking the Molecule scenarios, then the
+# ansible-core 2.21 controller's checks, from a queue (scripts/test-queue); each half of the fault suite takes
+# scenarios from the queue too once it is done, so that the last scenarios run side by side. The lab suites mostly
+# wait on the clusters' timers, on disjoint containers, addresses and VRIDs; the CPU-heavy sanity of the 2.21 checks
+# comes last. Each suite's output is printed when it ends.
+TEST_QUEUE := $(CURDIR)/.build/test-queue
 test: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-integration test-sanity lint test-docs test-packaging
 	$(MAKE) --no-print-directory lab-image
+	rm -rf .build/faults-rows
+	scripts/test-queue init $(TEST_QUEUE) $(MOLECULE_SCENARIOS) controller
 	HANET_FAULTS_ALONGSIDE="the Molecule scenarios (make test)" \
-	    $(MAKE) --no-print-directory -j2 --output-sync=target test-faults test-molecule-then-controller
+	    $(MAKE) --no-print-directory -j3 --output-sync=target test-queue-worker \
+	    $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS))
+	$(MAKE) --no-print-directory test-faults-results
 
-.PHONY: test-molecule-then-controller
-test-molecule-then-controller:
-	$(MAKE) --no-print-directory -j1 test-molecule test-controller
+.PHONY: test-queue-worker $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS))
+test-queue-worker:
+	scripts/test-queue work $(TEST_QUEUE)
+
+$(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)): test-faults-then-queue-%:
+	HANET_FAULTS_ALONGSIDE="$$HANET_FAULTS_ALONGSIDE and the other backend's half of the suite" \
+	    $(MAKE) --no-print-directory test-faults-$*
+	scripts/test-queue work $(TEST_QUEUE)
 
 test-unit: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/unit -q
@@ -75,7 +86,8 @@ lab-image: setup
 
 # Each scenario: two members and a client under systemd; converge, idempotence, and a real failover drill.
 test-molecule: lab-image
-	for scenario in $(MOLECULE_SCENARIOS); do flock /tmp/hanet-molecule.lock $(BIN)/molecule test -s $$scenario || exit 1; done
+	scripts/test-queue init $(TEST_QUEUE)-molecule $(MOLECULE_SCENARIOS)
+	scripts/test-queue work $(TEST_QUEUE)-molecule
 
 # The fault matrix over both backends in the lab; writes tests/faults/RESULTS.md and CHANGES.md. The two backends'
 # halves run side by side (their clusters share nothing but the CPUs); each keeps its rows in .build/faults-rows,
@@ -85,6 +97,10 @@ test-faults: lab-image
 	rm -rf .build/faults-rows
 	HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other backend's half of the suite" \
 	    $(MAKE) --no-print-directory -j2 --output-sync=target $(addprefix test-faults-,$(FAULT_BACKENDS))
+	$(MAKE) --no-print-directory test-faults-results
+
+.PHONY: test-faults-results
+test-faults-results:
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(BIN)/python -c \
 	    'import sys; sys.path.insert(0, "tests/faults"); import lab_cluster, test_day2_changes; \
 	     lab_cluster.write_results(); test_day2_changes.write_changes()'
@@ -168,7 +184,7 @@ test-controller: lab-image
 	$(CONTROLLER) bash -euc 'cd $(CONTROLLER_SANITY_ROOT)/ansible_collections/hanet/failover && \
 	    PATH=/opt/hanet-sanity/bin:$$PATH ansible-test sanity --local --requirements --python 3.13 --color no $(SANITY_ARGS)'
 	$(CONTROLLER) env HANET_PACKAGING_CORES=/opt/hanet-controller/bin scripts/test-packaging
-	flock /tmp/hanet-molecule.lock $(CONTROLLER) env ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=true \
+	flock /tmp/hanet-molecule-$(CONTROLLER_SCENARIO).lock $(CONTROLLER) env ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=true \
 	    molecule test -s $(CONTROLLER_SCENARIO)
 
 clean:
