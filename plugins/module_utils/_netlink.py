@@ -252,7 +252,9 @@ def macvlan_refusals(name, current, parent, links, mode, mac, mtu, up):
         problems.append(
             'parent: %s carries the passthru macvlan %s, which allows no other macvlan on it; choose another '
             'parent or remove %s first' % (parent['name'], passthru[0], passthru[0]))
-    if up and mac and mode != 'passthru':
+    # The kernel checks a MAC against the parent and the siblings that are up when the link comes up, and when the
+    # MAC of an existing link changes, up or down (EADDRINUSE); a new link created down is not checked.
+    if mac and mode != 'passthru' and (up or (current is not None and mac != current['mac'])):
         if mac == parent['mac']:
             problems.append('mac: %s is the MAC of the parent %s itself, which the kernel refuses for a macvlan '
                             'that is up; choose another mac' % (mac, parent['name']))
@@ -490,3 +492,75 @@ def wait_for_dad(ipr, index, interface, address, timeout):
                 '%s on %s is still tentative after %ss of duplicate address detection; '
                 'raise dad_timeout or set nodad' % (address, interface, timeout))
         time.sleep(0.05)
+
+
+def preferred_lifetime(rec):
+    """The preferred lifetime of an address record as it is in effect: 0 for a deprecated address.
+
+    The kernel reports the preferred lifetime of a permanent IPv4 address as forever, also when it was set to 0
+    (the address is deprecated then, and the kernel does not pick it as a source).
+    """
+    return 0 if rec['deprecated'] else rec['preferred_lft']
+
+
+def lifetimes_applied(rec, preferred_lft=FOREVER, valid_lft=FOREVER):
+    """Whether an address record read back has the lifetimes asked for."""
+    return _lifetime_ok(preferred_lifetime(rec), preferred_lft) and _lifetime_ok(rec['valid_lft'], valid_lft)
+
+
+def send_address(ipr, index, interface, address, prefixlen, label=None, preferred_lft=FOREVER, nodad=False,
+                 noprefixroute=False, replace=False, valid_lft=FOREVER, cacheinfo=False):
+    """Send one add (or replace) of an address without reading it back: add_address's request, for many addresses.
+
+    The caller reads all of them back at once (one dump) and checks each with lifetimes_applied. The lifetimes go
+    as preferred=/valid= (pyroute2 0.9); with ``cacheinfo`` as a replace with cacheinfo={...} (pyroute2 0.7). Each
+    library ignores the other form: send the first, and the second only where the read-back shows the lifetimes
+    were not applied (``replace`` still names the first request, for the message).
+    """
+    ip = ipaddress.ip_address(address)
+    flags = (IFA_F_NODAD if nodad else 0) | (IFA_F_NOPREFIXROUTE if noprefixroute else 0)
+    spec = {'index': index, 'address': str(ip), 'prefixlen': prefixlen}
+    if flags:
+        spec['flags'] = flags
+    if label and ip.version == 4:
+        spec['label'] = label
+    try:
+        if cacheinfo:
+            ipr.addr('replace', cacheinfo={'preferred': preferred_lft, 'valid': valid_lft}, **spec)
+        else:
+            ipr.addr('replace' if replace else 'add', preferred=preferred_lft, valid=valid_lft, **spec)
+    except NetlinkError as exc:
+        _raise(exc, '%s %s/%d on %s' % ('replacing' if replace else 'adding', ip, prefixlen, interface))
+
+
+def _interrupted(exc):
+    """Whether the kernel flagged a dump as interrupted (NLM_F_DUMP_INTR): what it held changed during the dump.
+
+    pyroute2 0.7 raises NetlinkDumpInterrupted (a NetlinkError) then, after reading the whole dump.
+    """
+    return type(exc).__name__ == 'NetlinkDumpInterrupted'
+
+
+def _dump_whole(read, what, attempts=20):
+    for dummy in range(attempts):
+        try:
+            return read()
+        except NetlinkError as exc:
+            if not _interrupted(exc):
+                _raise(exc, 'reading the %s' % what)
+    raise NetlinkFailure('reading the %s: the kernel interrupted the dump %d times in a row, as they kept changing '
+                         'meanwhile; run again' % (what, attempts))
+
+
+def dump_links(ipr):
+    """list_links, read again when the kernel interrupted the dump (a link changed meanwhile)."""
+    return _dump_whole(lambda: list_links(ipr), 'links')
+
+
+def dump_addresses(ipr, index=None):
+    """list_addresses, read again when the kernel interrupted the dump.
+
+    Addresses change all the time while duplicate address detection ends or an interface comes up, and the
+    longer the dump (every address of a namespace with hundreds), the likelier that is.
+    """
+    return _dump_whole(lambda: list_addresses(ipr, index), 'addresses')

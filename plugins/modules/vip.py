@@ -27,6 +27,11 @@ description:
     (with a warning), and a primary IPv4 address is not removed while the kernel would remove its
     secondaries along with it. An address is removed whatever its flags (also one that failed duplicate
     address detection).
+  - With O(addresses) it manages many addresses, on one or more interfaces, in one call. Every entry is checked
+    against the others and the host before anything changes, so a bad entry fails the task with nothing changed.
+    Then each address to change costs one netlink request, duplicate address detection is awaited for all IPv6
+    addresses together, and the announcements go out in rounds that carry every address (O(announce_count)
+    rounds, O(announce_interval) apart, however many addresses there are).
 author:
   - hanet.failover contributors (@hanet)
 requirements:
@@ -40,13 +45,76 @@ options:
   address:
     description:
       - The address with its prefix length, such as V(198.51.100.10/24) or V(2001:db8::10/64).
+      - Required, with O(interface), unless O(addresses) is given.
     type: str
-    required: true
   interface:
     description:
       - The interface that holds the address.
+      - Required with O(address). With O(addresses), the interface of every entry that names none.
     type: str
-    required: true
+  addresses:
+    description:
+      - A list of addresses to manage in one call, instead of O(address) and its options. Each entry takes the
+        options of one address; O(dad_timeout) and the O(announce) options apply to every entry.
+      - Every entry is checked and planned before anything changes. A problem with any of them (an address
+        without prefix length, a label that does not fit, an interface that does not exist, the same IP twice on one
+        interface, an address that failed duplicate address detection, a primary IPv4 address whose secondaries
+        would go with it) fails the task with nothing changed; the message names each such entry by its position,
+        address and interface.
+      - Removals go first, then additions. A primary IPv4 address may be removed together with its secondaries.
+      - When duplicate address detection fails for some IPv6 addresses, or the announcements on an interface fail,
+        the addresses this run added that are concerned are removed again; the other entries are carried out, and
+        the task fails naming each entry.
+      - An empty list changes nothing.
+      - An option an entry leaves out is taken from the top level (O(interface), O(state), O(label),
+        O(preferred_lft), O(nodad), O(noprefixroute), O(announce_router)), as with M(hanet.failover.macvlan)'s
+        O(hanet.failover.macvlan#module:interfaces); its address is its own. An entry must name its interface or the
+        top level must. The top-level O(label) goes only to the IPv4 entries on the top-level O(interface).
+    type: list
+    elements: dict
+    version_added: 0.2.0
+    suboptions:
+      address:
+        description:
+          - The address with its prefix length, such as V(198.51.100.10/24) or V(2001:db8::10/64).
+          - Each IP once per interface (whatever the prefix length).
+        type: str
+        required: true
+      interface:
+        description:
+          - The interface that holds the address. Defaults to the top-level O(interface).
+        type: str
+      state:
+        description:
+          - V(present) adds the address, V(absent) removes it. Defaults to the top-level O(state).
+        type: str
+        choices: [present, absent]
+      label:
+        description:
+          - IPv4 label, such as V(eth0:vip). It must be the interface name or start with the interface
+            name and a colon, at most 15 characters. IPv6 addresses have no labels. Defaults to the top-level
+            O(label).
+        type: str
+      preferred_lft:
+        description:
+          - Preferred lifetime. V(0) marks the address deprecated, so that the kernel does not pick it as
+            the source of outgoing connections. Defaults to the top-level O(preferred_lft).
+        type: str
+        choices: ['forever', '0']
+      nodad:
+        description:
+          - Skip IPv6 duplicate address detection. Ignored for IPv4. Defaults to the top-level O(nodad).
+        type: bool
+      noprefixroute:
+        description:
+          - Do not create the prefix route for the address. Defaults to the top-level O(noprefixroute).
+        type: bool
+      announce_router:
+        description:
+          - IPv6 only. Set the Router flag in the unsolicited neighbour advertisements, for a VIP that is the
+            neighbours' default gateway (see the top-level O(announce_router)). Ignored for IPv4. Defaults to the
+            top-level O(announce_router).
+        type: bool
   state:
     description:
       - V(present) adds the address, V(absent) removes it.
@@ -77,13 +145,15 @@ options:
     default: false
   dad_timeout:
     description:
-      - Seconds to wait for IPv6 duplicate address detection before failing.
+      - Seconds to wait for IPv6 duplicate address detection before failing. With O(addresses), for all of
+        them together.
     type: float
     default: 5.0
   announce:
     description:
       - When to send announcements. V(changed) sends them when this task added or changed the address,
         V(always) on every run (refreshing caches, like IPaddr2's C(arp_count_refresh)), V(never) not at all.
+      - With O(addresses), for each entry on its own (V(changed) announces the entries that changed).
     type: str
     choices: [changed, always, never]
     default: changed
@@ -138,12 +208,36 @@ EXAMPLES = r'''
     address: 198.51.100.10/24
     interface: eth0
     state: absent
+
+- name: All of a host's service addresses in one call (one module run, announced in 5 rounds together)
+  hanet.failover.vip:
+    addresses:
+      - address: 198.51.100.10/24
+        interface: eth0
+        label: eth0:web
+      - address: 198.51.100.11/24
+        interface: eth0
+      - address: 203.0.113.5/32
+        interface: eth1
+        noprefixroute: true
+      - address: 2001:db8::10/64
+        interface: eth0
+        preferred_lft: "0"
+      - address: 198.51.100.99/24
+        interface: eth0
+        state: absent
+    announce_mode: both
+  register: service_addresses
+
+- name: The addresses listed in the inventory's host_vips (entries without interface), all on eth0
+  hanet.failover.vip:
+    addresses: "{{ host_vips | map('combine', {'interface': 'eth0'}) | list }}"
 '''
 
 RETURN = r'''
 address:
   description: The address as it is after the task (as it would be, in check mode). Empty when absent.
-  returned: always
+  returned: when O(address) is given
   type: dict
   contains:
     address:
@@ -179,222 +273,144 @@ address:
     valid_lft: forever
     noprefixroute: false
 announced:
-  description: Number of announcement frames sent (0 in check mode).
+  description: Number of announcement frames sent (0 in check mode). With O(addresses), for all entries together.
   returned: always
   type: int
   sample: 5
+addresses:
+  description:
+    - With O(addresses), what became of each entry, in the order given.
+    - The diff (in diff mode) shows the entries that changed, keyed by C(ADDRESS on INTERFACE).
+  returned: when O(addresses) is given
+  type: list
+  elements: dict
+  version_added: 0.3.0
+  contains:
+    address:
+      description:
+        - The address as it is after the task (as it would be, in check mode), as the single form returns it.
+          Empty when absent.
+      type: dict
+      sample:
+        address: 198.51.100.10/24
+        interface: eth0
+        label: eth0:web
+        preferred_lft: forever
+        valid_lft: forever
+        noprefixroute: false
+    changed:
+      description: Whether this entry's address was added, changed or removed.
+      type: bool
+      sample: true
+    announced:
+      description: Number of announcement frames sent for this entry.
+      type: int
+      sample: 5
+  sample:
+    - address:
+        address: 198.51.100.10/24
+        interface: eth0
+        label: eth0:web
+        preferred_lft: forever
+        valid_lft: forever
+        noprefixroute: false
+      changed: true
+      announced: 5
+    - address: {}
+      changed: false
+      announced: 0
 '''
-
-import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hanet.failover.plugins.module_utils._change_tracker import ChangeTracker
-from ansible_collections.hanet.failover.plugins.module_utils import _announce as announce
 from ansible_collections.hanet.failover.plugins.module_utils import _netlink as netlink
-from ansible_collections.hanet.failover.plugins.module_utils import _sysctl as sysctl
+from ansible_collections.hanet.failover.plugins.module_utils import _vip as vip
+
+# The options of one address: at the top level (the single form, or what the entries of addresses leave out) and in
+# each entry of addresses, where none has a default of its own, so that an entry takes the top level's. An entry's
+# address is its own.
+TOP_OPTIONS = dict(
+    address=dict(type='str'),
+    interface=dict(type='str'),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    label=dict(type='str'),
+    preferred_lft=dict(type='str', default='forever', choices=['forever', '0']),
+    nodad=dict(type='bool', default=False),
+    noprefixroute=dict(type='bool', default=False),
+    announce_router=dict(type='bool', default=False),
+)
+ENTRY_OPTIONS = dict((name, dict([(key, value) for key, value in option.items() if key != 'default']
+                                 + ([('required', True)] if name == 'address' else [])))
+                     for name, option in TOP_OPTIONS.items())
 
 
-def parse_address(module):
-    text = module.params['address']
-    if '/' not in text:
-        module.fail_json(msg='address: %s has no prefix length; write it as %s/24 (IPv4) or %s/64 (IPv6)'
-                             % (text, text, text))
-    try:
-        iface = ipaddress.ip_interface(text.strip())
-    except ValueError as exc:
-        module.fail_json(msg='address: %s is not an IP address with a prefix length (%s)' % (text, exc))
-    ip = iface.ip
-    if ip.is_multicast or ip.is_unspecified or ip.is_loopback:
-        module.fail_json(msg='address: %s is a multicast, unspecified or loopback address and cannot be a VIP' % ip)
-    network = iface.network
-    if ip.version == 4 and network.prefixlen < 31:
-        if ip == network.network_address:
-            module.fail_json(msg='address: %s is the network address of %s; pick a host address' % (ip, network))
-        if ip == network.broadcast_address:
-            module.fail_json(msg='address: %s is the broadcast address of %s; pick a host address' % (ip, network))
-    return iface
+def argument_spec():
+    # At the top level address and interface are needed only without addresses (required_one_of, required_by).
+    spec = dict(TOP_OPTIONS)
+    spec.update(
+        addresses=dict(type='list', elements='dict', options=ENTRY_OPTIONS),
+        dad_timeout=dict(type='float', default=5.0),
+        announce=dict(type='str', default='changed', choices=['changed', 'always', 'never']),
+        announce_count=dict(type='int', default=5),
+        announce_interval=dict(type='float', default=0.2),
+        announce_mode=dict(type='str', default='request', choices=['request', 'reply', 'both']),
+    )
+    return spec
 
 
-def validate(module, iface):
+def entries_from_params(module):
+    """The entries to work on: those of addresses, or the single form as a list of one."""
     params = module.params
-    try:
-        netlink.check_ifname(params['interface'], 'interface')
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    label = params['label']
-    if label is not None:
-        if iface.version == 6:
-            module.fail_json(msg='label: IPv6 addresses have no labels; remove label for %s' % iface)
-        if len(label) > 15 or not (label == params['interface'] or label.startswith(params['interface'] + ':')):
-            module.fail_json(msg='label: %r must be the interface name or start with "%s:", at most 15 characters'
-                                 % (label, params['interface']))
-    if params['announce_count'] < 1 or params['announce_count'] > 100:
-        module.fail_json(msg='announce_count: %d is out of range; give 1 to 100' % params['announce_count'])
-    if not 0 <= params['announce_interval'] <= 10:
-        module.fail_json(msg='announce_interval: %s is out of range; give 0 to 10 seconds' % params['announce_interval'])
-    if not 0 < params['dad_timeout'] <= 60:
-        module.fail_json(msg='dad_timeout: %s is out of range; give more than 0 and at most 60 seconds'
-                             % params['dad_timeout'])
+    if params['addresses'] is None:
+        return [vip.Entry(None, dict((name, params[name]) for name in ENTRY_OPTIONS))]
+    entries = []
+    for position, given in enumerate(params['addresses']):
+        entry = dict((name, params[name] if given.get(name) is None and name != 'address' else given.get(name))
+                     for name in TOP_OPTIONS)
+        if given.get('label') is None and (entry['interface'] != params['interface']
+                                           or ':' in (entry['address'] or '')):
+            # A label names its interface and is IPv4's: the top level's fits only its own interface's IPv4 entries.
+            entry['label'] = None
+        if entry['interface'] is None:
+            module.fail_json(msg='addresses[%d] (%s): interface: give the interface in the entry or at the top level'
+                                 % (position, entry['address']))
+        entries.append(vip.Entry(position, entry))
+    return entries
 
 
-def lifetime(seconds):
-    return 'forever' if seconds == netlink.FOREVER else str(seconds)
-
-
-def describe(rec, interface):
-    if rec is None:
-        return {}
-    return {
-        'address': '%s/%d' % (rec['address'], rec['prefixlen']),
-        'interface': interface,
-        'label': rec['label'] if rec['family'] == 4 else None,
-        'preferred_lft': lifetime(rec['preferred_lft']),
-        'valid_lft': lifetime(rec['valid_lft']),
-        'noprefixroute': rec['noprefixroute'],
-    }
-
-
-def check_primary_removal(module, ipr, link, rec):
-    """Refuse to delete a primary IPv4 address when the kernel would delete its secondaries too."""
-    if rec['family'] != 4 or rec['secondary']:
-        return
-    network = ipaddress.ip_interface('%s/%d' % (rec['address'], rec['prefixlen'])).network
-    secondaries = [
-        '%s/%d' % (other['address'], other['prefixlen'])
-        for other in netlink.list_addresses(ipr, link['index'])
-        if other['family'] == 4 and other['secondary'] and other['prefixlen'] == rec['prefixlen']
-        and ipaddress.ip_address(other['address']) in network
-    ]
-    promote = sysctl.effective_value(
-        'promote_secondaries',
-        sysctl.read_value('all', 'promote_secondaries'),
-        sysctl.read_value(link['name'], 'promote_secondaries'))
-    if secondaries and not promote:
-        module.fail_json(
-            msg='address: %s/%d is the primary address of its subnet on %s and removing it would make the '
-                'kernel remove %s too; set net.ipv4.conf.%s.promote_secondaries=1 (hanet.failover.arp_sysctl) '
-                'first' % (rec['address'], rec['prefixlen'], link['name'], ', '.join(secondaries), link['name']))
-
-
-def fail_announcement(module, ipr, link, iface, added, error):
-    """Sending failed. An address this run added is removed again, so that the next run adds and announces it."""
-    cause = '%s is down; bring it up' % link['name'] if not link['up'] else 'fix the cause'
-    if added:
-        try:
-            netlink.delete_address(ipr, link['index'], link['name'], iface.ip, iface.network.prefixlen)
-        except netlink.NetlinkFailure as exc:
-            module.fail_json(msg='announce: sending the announcements for %s on %s failed (%s), and removing the '
-                                 'address again failed too (%s); remove it by hand (state=absent), %s and run again'
-                                 % (iface, link['name'], error, exc, cause))
-        module.fail_json(msg='announce: sending the announcements for %s on %s failed (%s), so the address was removed '
-                             'again and the next run adds and announces it; %s and run again, or set announce=never'
-                             % (iface, link['name'], error, cause))
-    module.fail_json(msg='announce: sending the announcements for %s on %s failed (%s); %s and run again'
-                         % (iface, link['name'], error, cause))
+def failure_message(problems):
+    if len(problems) == 1:
+        return problems[0]
+    more = len(problems) - 1
+    return '%s (and %d more problem%s; errors lists them all)' % (problems[0], more, '' if more == 1 else 's')
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            address=dict(type='str', required=True),
-            interface=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            label=dict(type='str'),
-            preferred_lft=dict(type='str', default='forever', choices=['forever', '0']),
-            nodad=dict(type='bool', default=False),
-            noprefixroute=dict(type='bool', default=False),
-            dad_timeout=dict(type='float', default=5.0),
-            announce=dict(type='str', default='changed', choices=['changed', 'always', 'never']),
-            announce_count=dict(type='int', default=5),
-            announce_interval=dict(type='float', default=0.2),
-            announce_mode=dict(type='str', default='request', choices=['request', 'reply', 'both']),
-            announce_router=dict(type='bool', default=False),
-        ),
+        argument_spec=argument_spec(),
+        mutually_exclusive=[('address', 'addresses')],
+        required_one_of=[('address', 'addresses')],
+        required_by={'address': ('interface',)},
         supports_check_mode=True,
     )
     netlink.require_pyroute2(module)
-    iface = parse_address(module)
-    validate(module, iface)
-    params = module.params
-    interface = params['interface']
-    ip, prefixlen = iface.ip, iface.network.prefixlen
-    preferred = 0 if params['preferred_lft'] == '0' else netlink.FOREVER
-    announced = 0
-
+    entries = entries_from_params(module)
+    single = module.params['addresses'] is None
     try:
-        with netlink.iproute() as ipr:
-            link = netlink.get_link(ipr, name=interface)
-            if link is None:
-                module.fail_json(msg='interface: there is no interface named %s in this network namespace' % interface)
-            recs = netlink.find_address(ipr, link['index'], ip)
-            exact = next((rec for rec in recs if rec['prefixlen'] == prefixlen), None)
-            for other in recs:
-                if other is not exact:
-                    module.warn('%s/%d is also on %s with another prefix length; it was left alone'
-                                % (other['address'], other['prefixlen'], interface))
-            # Removing it is fine (and what the user should do); keeping it present is not.
-            if exact is not None and exact['dadfailed'] and params['state'] == 'present':
-                module.fail_json(msg='address: %s is on %s but failed duplicate address detection: another host '
-                                     'on the link uses it' % (iface, interface))
-            tracker = ChangeTracker(describe(exact, interface))
-
-            if params['state'] == 'absent':
-                tracker.replace({})
-                if exact is not None:
-                    check_primary_removal(module, ipr, link, exact)
-                    if not module.check_mode:
-                        netlink.delete_address(ipr, link['index'], interface, ip, prefixlen)
-                module.exit_json(address={}, announced=0, **tracker.result(module))
-
-            tracker.replace({
-                'address': str(iface),
-                'interface': interface,
-                'label': params['label'] if ip.version == 4 else None,
-                'preferred_lft': params['preferred_lft'],
-                'valid_lft': 'forever',
-                'noprefixroute': params['noprefixroute'],
-            })
-            if exact is not None and ip.version == 4 and params['label'] is None:
-                # No label asked for: keep whatever the kernel has (it defaults to the interface name).
-                tracker.after['label'] = tracker.before['label']
-            nodad = params['nodad'] and ip.version == 6
-            # IPv6 is announced only once duplicate address detection is over; this run waits for it once.
-            dad_pending = ip.version == 6 and not nodad
-
-            if tracker.changed and not module.check_mode:
-                if exact is not None and tracker.before['label'] != tracker.after['label']:
-                    # The kernel cannot relabel an address in place.
-                    check_primary_removal(module, ipr, link, exact)
-                    netlink.delete_address(ipr, link['index'], interface, ip, prefixlen)
-                    exact = None
-                netlink.add_address(ipr, link['index'], interface, ip, prefixlen, label=params['label'],
-                                    preferred_lft=preferred, nodad=nodad,
-                                    noprefixroute=params['noprefixroute'], replace=exact is not None)
-                if dad_pending:
-                    try:
-                        netlink.wait_for_dad(ipr, link['index'], interface, ip, params['dad_timeout'])
-                    except netlink.NetlinkFailure:
-                        # Leave no half-configured address behind: undo the add, then report.
-                        netlink.delete_address(ipr, link['index'], interface, ip, prefixlen)
-                        raise
-                    dad_pending = False
-                tracker.replace(describe(netlink.find_address_exact(ipr, link['index'], ip, prefixlen), interface))
-
-            wanted = params['announce'] == 'always' or (params['announce'] == 'changed' and tracker.changed)
-            if wanted and not module.check_mode:
-                if dad_pending:
-                    netlink.wait_for_dad(ipr, link['index'], interface, ip, params['dad_timeout'])
-                frames = announce.frames_for(link['mac'], ip, params['announce_mode'],
-                                             router=params['announce_router'])
-                try:
-                    announced = announce.send(interface, frames, params['announce_count'],
-                                              params['announce_interval'])
-                except (OSError, IOError) as exc:
-                    fail_announcement(module, ipr, link, iface, added=not tracker.before, error=exc)
-            module.exit_json(address=tracker.after, announced=announced, **tracker.result(module))
-    except netlink.NetlinkFailure as exc:
-        module.fail_json(msg=str(exc))
+        vip.run(entries, module.params, module.check_mode, module.warn)
+    except vip.VipFailure as exc:
+        if single:
+            module.fail_json(msg=exc.problems[0])
+        module.fail_json(msg=failure_message(exc.problems), errors=exc.problems, **exc.result)
+    if single:
+        entry = entries[0]
+        module.exit_json(address=entry.tracker.after, announced=entry.announced, **entry.tracker.result(module))
+    changed = [entry for entry in entries if entry.tracker.changed]
+    tracker = ChangeTracker(dict((entry.key, entry.tracker.before) for entry in changed))
+    tracker.replace(dict((entry.key, entry.tracker.after) for entry in changed))
+    outcome = vip.outcome(entries)
+    module.exit_json(**tracker.result(module, addresses=outcome['addresses'], announced=outcome['announced']))
 
 
 if __name__ == '__main__':
