@@ -280,8 +280,9 @@ TOP_OPTIONS = dict(
     link_state=dict(type='str', default='up', choices=['up', 'down']),
     state=dict(type='str', default='present', choices=['present', 'absent']),
 )
-ENTRY_OPTIONS = dict((key, dict((k, v) for k, v in spec.items() if k != 'default')) for key, spec in TOP_OPTIONS.items())
-ENTRY_OPTIONS['name']['required'] = True
+ENTRY_OPTIONS = dict((key, dict([(k, v) for k, v in spec.items() if k != 'default']
+                                + ([('required', True)] if key == 'name' else [])))
+                     for key, spec in TOP_OPTIONS.items())
 # Never taken from the top level: each interface has its own name, and two macvlans up on one parent cannot
 # share a MAC.
 OWN_OPTIONS = ('name', 'mac')
@@ -552,8 +553,11 @@ def main():
         if single:
             module.fail_json(msg=str(exc), recreated=bool(failed_at['reasons']),
                              recreate_reasons=failed_at['reasons'], restored_addresses=[])
-        module.fail_json(msg='%s; the entries before it were applied (see interfaces), the ones after it were not'
-                             % labelled(failed_at['entry'], str(exc)), interfaces=results)
+        module.fail_json(msg='%s; %s, the ones after it were not'
+                             % (labelled(failed_at['entry'], str(exc)),
+                                'the entries before it were applied (see interfaces)'
+                                if any(result['changed'] for result in results) else 'nothing before it was changed'),
+                         interfaces=results)
 
     if single:
         step, result = steps[0], results[0]

@@ -78,6 +78,9 @@ def test_bad_input_fails_before_netlink(run_module, monkeypatch, args, message):
     # mv2 takes mv1's MAC before mv1 gives it up: refused (the other order is fine, see below).
     ([{'name': 'mv2', 'mac': '02:00:00:00:01:01'}, {'name': 'mv1', 'mac': '02:00:00:00:01:09'}],
      'interfaces[0] (mv2): mac: 02:00:00:00:01:01 is already used by mv1 on eth0'),
+    # The kernel checks a changed MAC of an existing macvlan against its up siblings even when it stays down.
+    ([{'name': 'a', 'mac': '02:00:00:00:0a:03'}, {'name': 'mv2', 'mac': '02:00:00:00:01:01', 'link_state': 'down'}],
+     'interfaces[1] (mv2): mac: 02:00:00:00:01:01 is already used by mv1 on eth0'),
     ([{'name': 'a'}, {'name': 'eth1', 'state': 'absent'}],
      'interfaces[1] (eth1): name: eth1 exists and is a veth interface, not a macvlan'),
     ([{'name': 'a', 'parent': 'eth9'}], 'interfaces[0] (a): parent: there is no interface named eth9'),
