@@ -36,18 +36,19 @@ test: setup
 	$(MAKE) --no-print-directory lab-image
 	rm -rf .build/faults-rows
 	scripts/test-queue init $(TEST_QUEUE) $(MOLECULE_SCENARIOS) controller
-	HANET_FAULTS_ALONGSIDE="the Molecule scenarios (make test)" \
+	rc=0; HANET_FAULTS_ALONGSIDE="the Molecule scenarios (make test)" \
 	    $(MAKE) --no-print-directory -j3 --output-sync=target test-queue-worker \
-	    $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS))
-	$(MAKE) --no-print-directory test-faults-results
+	    $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)) || rc=$$?; \
+	    $(MAKE) --no-print-directory test-faults-results || rc=$$?; exit $$rc
 
 .PHONY: test-queue-worker $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS))
 test-queue-worker:
 	scripts/test-queue work $(TEST_QUEUE)
 
+# A failed half marks the queue failed: the workers take no more scenarios, and make test fails sooner.
 $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)): test-faults-then-queue-%:
 	HANET_FAULTS_ALONGSIDE="$$HANET_FAULTS_ALONGSIDE and the other backend's half of the suite" \
-	    $(MAKE) --no-print-directory test-faults-$*
+	    $(MAKE) --no-print-directory test-faults-$* || { echo "the fault suite's $* half" >> $(TEST_QUEUE)/failed; exit 1; }
 	scripts/test-queue work $(TEST_QUEUE)
 
 test-unit: setup
@@ -139,7 +140,7 @@ bench-converge: lab-image
 # The shipped shell scripts and the repository's own are shellchecked with the Ansible content.
 lint: setup
 	$(BIN)/ansible-lint --offline
-	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/ucarp/files/ucarp-health roles/keepalived/files/keepalived-release roles/keepalived/files/keepalived-vmac-guard scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging scripts/controller
+	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/ucarp/files/ucarp-health roles/keepalived/files/keepalived-release roles/keepalived/files/keepalived-vmac-guard scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging scripts/controller scripts/test-queue
 
 # The reference is built from the code's own documentation; validate-modules first fails on a module whose
 # DOCUMENTATION does not match its argument_spec, and the builder on a role whose defaults and spec disagree.
