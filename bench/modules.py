@@ -3,17 +3,17 @@
 """Benchmark: the cost of managing N macvlan interfaces and N VIPs on one host, N = 10, 100, 500.
 
 Everything happens in network namespaces of its own (a veth pair inside is the macvlans' parent; nothing is
-sent anywhere). For each N the same end state is reached two ways, side by side at the same time, each in a
+sent anywhere). For each N the same end state is reached three ways, side by side at the same time, each in a
 fresh namespace of its own and each run twice (the first run creates, the second must change nothing):
 
 (a) ``hanet.failover.macvlan`` + ``hanet.failover.vip``, looped by Ansible over N items;
+(b) the same two modules called once each with the whole list (their ``interfaces`` and ``addresses`` options);
 (c) the naive playbook users write today: ``ansible.builtin.command: ip link add ... up`` and ``ip addr add``
     loops, made re-runnable with ``failed_when``/``changed_when`` on the "already there" errors.
 
-(b) does not exist: the collection has no module taking a list (see the README). Also measured, side by side in
-one process: reading one link's addresses through the collection's netlink layer (plugins/module_utils/
-_netlink.py: a strict socket, the kernel filters the dump by link) against a plain dump of every address
-filtered in Python (what the layer did before this benchmark), with N macvlans each holding an address.
+Also measured, side by side in one process: reading one link's addresses through the collection's netlink layer
+(plugins/module_utils/_netlink.py: a strict socket, the kernel filters the dump by link) against a plain dump of
+every address filtered in Python (what the layer did before), with N macvlans each holding an address.
 
 Writes bench/results/modules.md. Usage: bench/modules.py [--sizes 10,100,500] [--output FILE] (as root)
 """
@@ -43,6 +43,7 @@ PARENT = 'bench0'
 # The target hosts' interpreter: Debian 12's python3 with python3-pyroute2 (0.7).
 TARGET_PYTHON = '/usr/bin/python3'
 READS = 200
+APPROACHES = ('a', 'b', 'c')
 
 PLAYBOOKS = {
     'a': '''---
@@ -62,6 +63,26 @@ PLAYBOOKS = {
         interface: "bm{{ item }}"
         announce: never
       loop: "{{ range(%(n)d) | list }}"
+''',
+    'b': '''---
+- name: "(b) hanet.failover modules, one call each with the whole list"
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Macvlan interfaces
+      hanet.failover.macvlan:
+        parent: %(parent)s
+        mode: private
+        interfaces: "{{ macvlans }}"
+      register: links
+    - name: VIPs
+      hanet.failover.vip:
+        announce: never
+        addresses: "{{ vips }}"
+      register: vip_result
+    - name: Count the entries changed
+      ansible.builtin.debug:
+        msg: "entries changed: {{ (links.interfaces + vip_result.addresses) | selectattr('changed') | list | length }}"
 ''',
     'c': '''---
 - name: "(c) ip commands looped by Ansible"
@@ -150,7 +171,9 @@ def play(tmp, approach, n):
     # One file per approach: (a) and (c) run at the same time.
     extra = os.path.join(tmp, '%s-addresses-%d.json' % (approach, n))
     with open(extra, 'w') as handle:
-        json.dump({'addresses': addresses(n)}, handle)
+        json.dump({'addresses': addresses(n), 'macvlans': [{'name': 'bm%d' % i} for i in range(n)],
+                   'vips': [{'address': '%s/32' % address, 'interface': 'bm%d' % i}
+                            for i, address in enumerate(addresses(n))]}, handle)
     env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get('PATH', ''), ANSIBLE_NOCOLOR='1',
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'), ANSIBLE_PIPELINING='true',
                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
@@ -161,8 +184,11 @@ def play(tmp, approach, n):
     seconds = time.time() - start
     if proc.returncode:
         raise RuntimeError('(%s) N=%d failed: %s%s' % (approach, n, proc.stdout[-3000:], proc.stderr[-1500:]))
-    # Loop items, not tasks: the recap counts a task once however many of its items changed.
-    changed = len(re.findall(r'^changed: \[localhost\] => \(item=', proc.stdout, re.M))
+    # Loop items or list entries, not tasks: the recap counts a task once however many of its items changed.
+    if approach == 'b':
+        changed = int(re.search(r'"entries changed: (\d+)"', proc.stdout).group(1))
+    else:
+        changed = len(re.findall(r'^changed: \[localhost\] => \(item=', proc.stdout, re.M))
     return seconds, changed
 
 
@@ -198,7 +224,7 @@ def main():
         for n in sizes:
             results, errors = {}, []
             threads = [threading.Thread(target=measure, args=(tmp, approach, n, results, errors))
-                       for approach in ('a', 'c')]
+                       for approach in APPROACHES]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -208,7 +234,7 @@ def main():
             read_rows.append((n, reads(n)))
             rows.append((n, results))
     finally:
-        for approach in ('a', 'c'):
+        for approach in APPROACHES:
             remove_namespace(NETNS % approach)
     write(args.output, rows, read_rows, time.time() - began)
 
@@ -234,22 +260,28 @@ def write(output, rows, read_rows, seconds):
     lines = ['# Module benchmark', '',
              '<!-- Written by bench/modules.py (make bench). Do not edit; rerun the bench. -->', '',
              'Generated %s by `make bench` in %d s, on this machine (%d CPUs). N macvlan interfaces and N IPv4 VIPs '
-             'in one network namespace; (a) and (c) side by side at the same time, each in a fresh namespace of its '
-             'own, each run twice; ansible-playbook with the '
-             'local connection, modules on Debian 12\'s python3 (pyroute2 0.7). Wall time of the whole playbook run; '
-             '**changed** counts the loop items reported changed; the ratio is (a) over (c).'
+             'in one network namespace; (a), (b) and (c) side by side at the same time, each in a fresh namespace of '
+             'its own, each run twice (the first run creates everything, the second must change nothing); '
+             'ansible-playbook with the local connection, modules on Debian 12\'s python3 (pyroute2 0.7). Wall time '
+             'of the whole playbook run; **changed** counts the loop items (a, c) or list entries (b) reported '
+             'changed; the ratios are each approach\'s time over the list mode\'s (b).'
              % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), seconds, os.cpu_count()), '',
              '- (a) `hanet.failover.macvlan` + `hanet.failover.vip` looped over N items (2 tasks)',
-             '- (b) not offered: no module takes a list (see the README)',
+             '- (b) `hanet.failover.macvlan` with `interfaces` + `hanet.failover.vip` with `addresses`: the N items '
+             'in one call each (2 tasks, and a debug task counting the entries changed)',
              '- (c) `ansible.builtin.command`: `ip link add ... up type macvlan` and `ip addr add` looped over N items '
-             '(2 tasks, re-runnable through `failed_when`/`changed_when` on the "already there" errors)', '',
-             '| N | (a) first s | (a) changed | (a) second s | (a) changed | (c) first s | (c) changed | (c) second s '
-             '| (c) changed | ratio a/c first | ratio a/c second |', '|---|---|---|---|---|---|---|---|---|---|---|']
-    for n, res in rows:
-        (af, ac), (asec, asc) = res['a']
-        (cf, cc), (csec, csc) = res['c']
-        lines.append('| %d | %.1f | %d | %.1f | %d | %.1f | %d | %.1f | %d | %.2f | %.2f |'
-                     % (n, af, ac, asec, asc, cf, cc, csec, csc, af / cf, asec / csec))
+             '(2 tasks, re-runnable through `failed_when`/`changed_when` on the "already there" errors)', '']
+    for run, title in ((0, 'First run (creates everything)'), (1, 'Second run (changes nothing)')):
+        lines += ['## %s' % title, '',
+                  '| N | (a) looped s | (b) list s | (c) ip loop s | changed a / b / c | a/b | c/b |',
+                  '|---|---|---|---|---|---|---|']
+        for n, res in rows:
+            (a_s, a_c), (b_s, b_c), (c_s, c_c) = res['a'][run], res['b'][run], res['c'][run]
+            lines.append('| %d | %.1f | %.1f | %.1f | %d / %d / %d | %.1f | %.1f |'
+                         % (n, a_s, b_s, c_s, a_c, b_c, c_c, a_s / b_s, c_s / b_s))
+        lines.append('')
+    lines += ['The list mode reads the kernel once per call (one link dump, one address dump) and sends one request '
+              'per change, so its time grows with N, not N squared: compare its times at the three sizes.']
     lines += ['', '## One link\'s addresses: strict socket against a plain dump', '',
               'With N macvlans holding one address each, the time to read one link\'s addresses (the vip and macvlan '
               'modules do this for their link), averaged over %d reads in one process, side by side. The collection '
