@@ -31,6 +31,8 @@ setup:
 # wait on the clusters' timers, on disjoint containers, addresses and VRIDs; the CPU-heavy sanity of the 2.21 checks
 # comes last. Each suite's output is printed when it ends.
 TEST_QUEUE := $(CURDIR)/.build/test-queue
+# The fault suite's halves (test-faults-BACKEND): defined before the rules that name their targets.
+FAULT_BACKENDS := keepalived ucarp
 test: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-integration test-sanity lint test-docs test-packaging
 	$(MAKE) --no-print-directory lab-image
@@ -47,7 +49,7 @@ test-queue-worker:
 
 # A failed half marks the queue failed: the workers take no more scenarios, and make test fails sooner.
 $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)): test-faults-then-queue-%:
-	HANET_FAULTS_ALONGSIDE="$$HANET_FAULTS_ALONGSIDE and the other backend's half of the suite" \
+	HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other backend's half of the suite" \
 	    $(MAKE) --no-print-directory test-faults-$* || { echo "the fault suite's $* half" >> $(TEST_QUEUE)/failed; exit 1; }
 	scripts/test-queue work $(TEST_QUEUE)
 
@@ -93,7 +95,6 @@ test-molecule: lab-image
 # The fault matrix over both backends in the lab; writes tests/faults/RESULTS.md and CHANGES.md. The two backends'
 # halves run side by side (their clusters share nothing but the CPUs); each keeps its rows in .build/faults-rows,
 # and the tables are written from both.
-FAULT_BACKENDS := keepalived ucarp
 test-faults: lab-image
 	rm -rf .build/faults-rows
 	HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other backend's half of the suite" \
