@@ -20,7 +20,6 @@ import errno
 import ipaddress
 import os
 import socket
-import time
 import traceback
 
 # check_ifname is part of this module's interface (the modules call netlink.check_ifname).
@@ -424,33 +423,24 @@ def add_address(ipr, index, interface, address, prefixlen, label=None, preferred
     """Add (or replace) an address, then check that the kernel holds it as asked.
 
     A replace also sets the lifetimes: an address with finite ones (from DHCP, or ``valid_lft 30``) becomes
-    permanent with the defaults. pyroute2 0.9 takes lifetimes as preferred=/valid=, 0.7 only through
-    cacheinfo={...}; each ignores the other form. The first form is sent, the result read back, and the
-    second form sent only when the kernel shows the lifetimes were not applied.
+    permanent with the defaults. The request is send_address's: the lifetimes in the form pyroute2 0.9 takes, read
+    back, and sent again in 0.7's form only when the kernel shows they were not applied.
     """
     ip = ipaddress.ip_address(address)
-    flags = (IFA_F_NODAD if nodad else 0) | (IFA_F_NOPREFIXROUTE if noprefixroute else 0)
-    spec = {'index': index, 'address': str(ip), 'prefixlen': prefixlen}
-    if flags:
-        spec['flags'] = flags
-    if label and ip.version == 4:
-        spec['label'] = label
     what = '%s %s/%d on %s' % ('replacing' if replace else 'adding', ip, prefixlen, interface)
-
-    def applied(rec):
-        return _lifetime_ok(rec['preferred_lft'], preferred_lft) and _lifetime_ok(rec['valid_lft'], valid_lft)
-
+    request = dict(label=label, preferred_lft=preferred_lft, nodad=nodad, noprefixroute=noprefixroute,
+                   replace=replace, valid_lft=valid_lft)
+    send_address(ipr, index, interface, ip, prefixlen, **request)
     try:
-        ipr.addr('replace' if replace else 'add', preferred=preferred_lft, valid=valid_lft, **spec)
         current = find_address_exact(ipr, index, ip, prefixlen)
-        if current is not None and not applied(current):
-            ipr.addr('replace', cacheinfo={'preferred': preferred_lft, 'valid': valid_lft}, **spec)
+        if current is not None and not lifetimes_applied(current, preferred_lft, valid_lft):
+            send_address(ipr, index, interface, ip, prefixlen, cacheinfo=True, **request)
             current = find_address_exact(ipr, index, ip, prefixlen)
     except NetlinkError as exc:
         _raise(exc, what)
     if current is None:
         raise NetlinkFailure('%s: the kernel reported success but the address is missing' % what)
-    if not applied(current):
+    if not lifetimes_applied(current, preferred_lft, valid_lft):
         raise NetlinkFailure('%s: this pyroute2 cannot set the lifetimes (preferred_lft %s, valid_lft %s)'
                              % (what, preferred_lft, valid_lft))
     return current
@@ -471,27 +461,6 @@ def delete_address(ipr, index, interface, address, prefixlen):
         if exc.code == errno.EADDRNOTAVAIL:
             return
         _raise(exc, 'removing %s/%d from %s' % (ip, prefixlen, interface))
-
-
-def wait_for_dad(ipr, index, interface, address, timeout):
-    """Wait until an IPv6 address is no longer tentative; fail on dadfailed or timeout."""
-    deadline = time.time() + timeout
-    while True:
-        recs = find_address(ipr, index, address)
-        if not recs:
-            raise NetlinkFailure('%s vanished from %s during duplicate address detection' % (address, interface))
-        rec = recs[0]
-        if rec['dadfailed']:
-            raise NetlinkFailure(
-                'duplicate address detection failed for %s on %s: another host on the link uses it'
-                % (address, interface))
-        if not rec['tentative']:
-            return rec
-        if time.time() >= deadline:
-            raise NetlinkFailure(
-                '%s on %s is still tentative after %ss of duplicate address detection; '
-                'raise dad_timeout or set nodad' % (address, interface, timeout))
-        time.sleep(0.05)
 
 
 def preferred_lifetime(rec):
