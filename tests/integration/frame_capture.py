@@ -3,7 +3,8 @@
 """Capture ARP, ICMPv6 neighbour advertisements and CARP on one interface and print them decoded as JSON.
 
 Usage: frame_capture.py IFACE SECONDS [FRAMES]: stops after SECONDS or once FRAMES frames are seen.
-Prints "ready" once listening, then one JSON list at the end.
+Prints "ready" once listening, then one JSON list at the end; each frame has the time it arrived (``time``, seconds
+since the epoch).
 Decoding is written here independently of the collection's frame builder.
 """
 
@@ -82,6 +83,7 @@ def main():
                 continue
             decoded = decode(frame)
             if decoded:
+                decoded['time'] = time.time()
                 frames.append(decoded)
     print(json.dumps(frames), flush=True)
 

@@ -17,6 +17,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import threading
 import time
 import uuid
 
@@ -155,6 +156,52 @@ def test_vmac_up_raises_the_macvlan_and_down_takes_it_down(lab, script):
     up = script.run('up')
     assert up.returncode == 0, up.stderr
     assert 'UP' in lab.link('ucarp.51')['flags'] and len(script.vip_on('ucarp.51')) == 1
+
+
+def vmac_rounds(frames):
+    """The times of the announcement rounds from the virtual MAC (a round: the request and reply forms)."""
+    rounds = []
+    for frame in sorted(frames, key=lambda f: f['time']):
+        if frame['kind'] == 'arp' and frame['sha'] == VMAC and frame['spa'] == VIP and \
+                (not rounds or frame['time'] - rounds[-1] > 0.2):
+            rounds.append(frame['time'])
+    return rounds
+
+
+def test_vmac_up_announces_every_half_second_for_three_adverts(lab, script):
+    """Until the old holder hears the new one's advert and lets go, a frame it sends from the virtual MAC points
+    the switch back at its port, and ucarp's own announcement (the parent's MAC) follows two adverts after the
+    takeover: the up script announces again every half second for three adverts (UCARP_ADVBASE 1 here)."""
+    script.configure('vmac')
+    collected = lab.capture(8)
+    up = script.run('up')  # returns once the refresher ends (it keeps the pipes; HANET_GARP_REFRESH is 0)
+    ended = time.time()
+    assert up.returncode == 0, up.stderr
+    rounds = vmac_rounds(collected())
+    gaps = [later - earlier for earlier, later in zip(rounds, rounds[1:])]
+    assert len(rounds) == 7, 'expected the up announcement and 6 more: %s' % gaps
+    # Generous bounds: 0.5 s apart plus a python start each.
+    assert max(gaps) < 1.5 and rounds[-1] - rounds[0] >= 2.5, gaps
+    assert rounds[-1] <= ended
+
+
+def test_the_vmac_refresher_stops_when_the_vip_leaves(lab, script):
+    script.configure('vmac')
+    collected = lab.capture(6)
+    up = threading.Thread(target=script.run, args=('up',))
+    up.start()
+    deadline = time.time() + 10
+    while (lab.link('ucarp.51') is None or not script.vip_on('ucarp.51')) and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)
+    down = script.run('down')
+    gone = time.time()
+    assert down.returncode == 0, down.stderr
+    up.join(30)
+    rounds = vmac_rounds(collected())
+    assert len(rounds) >= 2, 'the refresher did not announce while the VIP was held: %s' % rounds
+    # A round already started may still arrive (one python start); none after that.
+    assert [at for at in rounds if at > gone + 1.0] == [], 'announced the virtual MAC after the VIP left'
 
 
 def test_vmac_refuses_an_interface_that_is_not_a_macvlan(lab, script):
