@@ -41,16 +41,19 @@ test: setup
 	rc=0; HANET_FAULTS_ALONGSIDE="the Molecule scenarios (make test)" \
 	    $(MAKE) --no-print-directory -j3 --output-sync=target test-queue-worker \
 	    $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)) || rc=$$?; \
-	    $(MAKE) --no-print-directory test-faults-results || rc=$$?; exit $$rc
+	    $(MAKE) --no-print-directory test-faults-results || rc=$$?; \
+	    $(BIN)/python scripts/test_failures.py $(TEST_QUEUE); exit $$rc
 
 .PHONY: test-queue-worker $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS))
 test-queue-worker:
 	scripts/test-queue work $(TEST_QUEUE)
 
-# A failed half marks the queue failed: the workers take no more scenarios, and make test fails sooner.
+# A failed half marks the queue failed: the workers take no more scenarios, and make test fails sooner. Its output is
+# kept like a queue item's (faults-BACKEND), for scripts/test_failures.py' summary at the end.
 $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)): test-faults-then-queue-%:
 	HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other backend's half of the suite" \
-	    $(MAKE) --no-print-directory test-faults-$* || { echo "the fault suite's $* half" >> $(TEST_QUEUE)/failed; exit 1; }
+	    $(MAKE) --no-print-directory test-faults-$* 2>&1 | tee $(TEST_QUEUE)/logs/faults-$*.log \
+	    || { echo "faults-$*" >> $(TEST_QUEUE)/failed; exit 1; }
 	scripts/test-queue work $(TEST_QUEUE)
 
 test-unit: setup
@@ -90,7 +93,7 @@ lab-image: setup
 # Each scenario: two members and a client under systemd; converge, idempotence, and a real failover drill.
 test-molecule: lab-image
 	scripts/test-queue init $(TEST_QUEUE)-molecule $(MOLECULE_SCENARIOS)
-	scripts/test-queue work $(TEST_QUEUE)-molecule
+	scripts/test-queue work $(TEST_QUEUE)-molecule || { $(BIN)/python scripts/test_failures.py $(TEST_QUEUE)-molecule; exit 1; }
 
 # The fault matrix over both backends in the lab; writes tests/faults/RESULTS.md and CHANGES.md. The two backends'
 # halves run side by side (their clusters share nothing but the CPUs); each keeps its rows in .build/faults-rows,
@@ -109,7 +112,8 @@ test-faults-results:
 
 .PHONY: $(addprefix test-faults-,$(FAULT_BACKENDS))
 $(addprefix test-faults-,$(FAULT_BACKENDS)): test-faults-%:
-	cd $(COLLECTIONS)/ansible_collections/hanet/failover && HANET_FAULTS_BACKENDS=$* $(PYTEST) tests/faults -q
+	cd $(COLLECTIONS)/ansible_collections/hanet/failover && HANET_FAULTS_BACKENDS=$* COLUMNS=400 $(PYTEST) tests/faults -q -rfE \
+	    --durations=8
 
 # BACKEND=keepalived|ucarp|pacemaker picks the failover daemon, FAULT=stop|kill|link_down the fault (default: a graceful
 # stop of keepalived on the master; pacemaker takes stop only).

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What failed in make test's lab suites, in a few lines, printed last.
+
+    python scripts/test_failures.py QUEUE_DIR
+
+The lab suites run side by side and make prints each one's output when it ends, so a failure early in the run
+scrolls far up, and a CI log that keeps only its tail would not show it. Each suite keeps its output in
+QUEUE_DIR/logs (the fault suite's halves as faults-BACKEND.log, each queue item as ITEM.log), and each one that
+failed is a line of QUEUE_DIR/failed (scripts/test-queue). For each, this prints the lines that say what failed:
+pytest's short summary (FAILED/ERROR lines), or else Ansible's failed tasks and Molecule's critical lines (a
+passing scenario has failed tasks too, expected ones: only failed suites are read). Exits 0: it only reports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import os
+import re
+import sys
+
+ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
+# pytest -rfE's short summary, and the count line.
+PYTEST = re.compile(r'^(FAILED|ERROR) \S+\.py|\b[0-9]+ (failed|errors?)\b.* in [0-9.]+s')
+# Ansible and Molecule (the box-drawing margin of Molecule's output is stripped first).
+ANSIBLE = re.compile(r'fatal: \[|failed: \[|FAILED! =>|CRITICAL |ERROR! ')
+MARGIN = re.compile(r'^[\s\u2502\u2514\u2500\u250c]*')
+WIDTH = 400
+PER_LOG = 6
+
+
+def failure_lines(path):
+    with open(path, encoding='utf-8', errors='replace') as handle:
+        lines = [MARGIN.sub('', ANSI.sub('', line.rstrip('\n'))) for line in handle]
+    found = [line for line in lines if PYTEST.search(line)]
+    if not found:
+        found = [line for line in lines if ANSIBLE.search(line)]
+    return [line if len(line) <= WIDTH else line[:WIDTH] + ' ...' for line in found]
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write('usage: test_failures.py QUEUE_DIR\n')
+        return 2
+    log_dir = os.path.join(argv[1], 'logs')
+    try:
+        with open(os.path.join(argv[1], 'failed'), encoding='utf-8') as handle:
+            failed = [name for name in handle.read().split() if name]
+    except FileNotFoundError:
+        return 0
+    print('=== what failed (the whole output of each is above, and in %s):' % log_dir)
+    for name in failed:
+        path = os.path.join(log_dir, name + '.log')
+        lines = failure_lines(path) if os.path.exists(path) else ['(no log: %s)' % path]
+        print('--- %s' % name)
+        # The last ones: a scenario stops at its failure, and pytest's summary is at the end.
+        if len(lines) > PER_LOG:
+            print('    ... %d more before' % (len(lines) - PER_LOG))
+        for line in lines[-PER_LOG:] or ['(no failure line found; see the log)']:
+            print('    ' + line)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
