@@ -59,15 +59,15 @@ class NetlinkFailure(Exception):
     """A netlink request the kernel refused, with a message for the user."""
 
 
-def require_pyroute2(module):
-    """Fail the module the standard way when pyroute2 is not importable.
+def require_pyroute2(module, **result):
+    """Fail the module the standard way when pyroute2 is not importable (with ``result``'s keys in the result).
 
     Ansible's helper is imported here, not at the top: target-side programs (the Pacemaker vmac agent) use this
     file on members where Ansible itself is not installed."""
     from ansible.module_utils.basic import missing_required_lib
 
     if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR, **result)
 
 
 def iproute():

@@ -16,6 +16,9 @@ description:
   - Reports links (kind, MAC, parent, macvlan mode, whether the MAC is locally administered or a VRRP MAC),
     the addresses on each link with their flags, the ARP and ND sysctls (live and effective per interface),
     whether keepalived, ucarp, corosync and Pacemaker are running, and the host's node name.
+  - With O(files), also small state files (the cluster role's maintenance file and backend record), read whether
+    pyroute2 is there or not, and returned also when the module fails for want of pyroute2, so that one module run
+    tells a role everything it reads before it decides what to do.
 author:
   - hanet.failover contributors (@hanet)
 requirements:
@@ -28,6 +31,15 @@ options:
       - Only report these interfaces. All interfaces when omitted.
     type: list
     elements: str
+  files:
+    description:
+      - Also report these absolute paths, each with whether it exists, its type, mode and owner, and a regular
+        file's text when it is at most 64 KiB of UTF-8.
+      - Read only. A path that cannot be read is reported with its error.
+    type: list
+    elements: path
+    default: []
+    version_added: 0.2.0
 seealso:
   - module: hanet.failover.arp_sysctl
   - module: hanet.failover.macvlan
@@ -41,6 +53,15 @@ EXAMPLES = r'''
 - name: Show the VIPs on this node
   ansible.builtin.debug:
     msg: "{{ ha.links | map(attribute='addresses') | flatten | map(attribute='address') | list }}"
+
+- name: Is this member drained? (the cluster role's maintenance file)
+  hanet.failover.failover_info:
+    files: [/var/lib/hanet-failover/maintenance]
+  register: ha
+
+- name: Say so
+  ansible.builtin.debug:
+    msg: "{{ (ha.files['/var/lib/hanet-failover/maintenance'].content | default('0') | trim) == '1' }}"
 '''
 
 RETURN = r'''
@@ -132,9 +153,43 @@ node_name:
   returned: always
   type: str
   sample: node1
+files:
+  description:
+    - The paths of O(files), each with what was found there. Also returned when the module fails because pyroute2
+      is missing.
+  returned: always
+  type: dict
+  sample: {"/var/lib/hanet-failover/maintenance": {"exists": true, "type": "file", "mode": "0644", "owner": "root",
+           "group": "root", "content": "0\n"}}
+  contains:
+    exists:
+      description: Whether the path exists (a symbolic link is followed).
+      type: bool
+    type:
+      description: V(file), V(directory) or V(other); null when the path does not exist.
+      type: str
+    mode:
+      description: The permission bits, in octal (V(0644)); null when the path does not exist.
+      type: str
+    owner:
+      description: The owner's name (its uid where it has no name); null when the path does not exist.
+      type: str
+    group:
+      description: The group's name (its gid where it has no name); null when the path does not exist.
+      type: str
+    content:
+      description: A regular file's text; null for anything else, a file over 64 KiB, or one that is not UTF-8.
+      type: str
+    error:
+      description: Why the path could not be read, when it could not (it is reported as not existing).
+      type: str
+      returned: on error
 '''
 
+import grp
 import os
+import pwd
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -171,12 +226,53 @@ def daemon_pids(proc='/proc'):
     return dict((name, {'running': bool(pids), 'pids': sorted(pids)}) for name, pids in found.items())
 
 
+MAX_CONTENT = 64 * 1024
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def file_report(path):
+    """What is at ``path``: exists, type, mode, owner, group and a small regular file's text."""
+    report = {'exists': False, 'type': None, 'mode': None, 'owner': None, 'group': None, 'content': None}
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return report
+    except OSError as exc:
+        report['error'] = str(exc)
+        return report
+    kind = 'file' if stat.S_ISREG(info.st_mode) else 'directory' if stat.S_ISDIR(info.st_mode) else 'other'
+    report.update(exists=True, type=kind, mode='%04o' % stat.S_IMODE(info.st_mode),
+                  owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid))
+    if kind == 'file' and info.st_size <= MAX_CONTENT:
+        try:
+            with open(path, 'rb') as handle:
+                data = handle.read(MAX_CONTENT + 1)
+            if len(data) <= MAX_CONTENT:
+                report['content'] = data.decode('utf-8')
+        except UnicodeDecodeError:
+            pass
+        except OSError as exc:
+            report['error'] = str(exc)
+    return report
+
+
 def main():
     module = AnsibleModule(
-        argument_spec=dict(interfaces=dict(type='list', elements='str')),
+        argument_spec=dict(interfaces=dict(type='list', elements='str'),
+                           files=dict(type='list', elements='path', default=[])),
         supports_check_mode=True,
     )
-    netlink.require_pyroute2(module)
+    bad = [path for path in module.params['files'] if not os.path.isabs(path)]
+    if bad:
+        module.fail_json(msg='files: %s: not an absolute path; give each path from /' % ', '.join(bad))
+    files = dict((path, file_report(path)) for path in module.params['files'])
+    netlink.require_pyroute2(module, files=files)
     wanted = module.params['interfaces']
     all_values = sysctl_values('all')
     try:
@@ -207,7 +303,7 @@ def main():
                                          for key, value in values.items())
         result.append(entry)
     module.exit_json(changed=False, links=result, sysctl_all=all_values, sysctl_default=sysctl_values('default'),
-                     daemons=daemon_pids(), node_name=os.uname()[1])
+                     daemons=daemon_pids(), node_name=os.uname()[1], files=files)
 
 
 if __name__ == '__main__':

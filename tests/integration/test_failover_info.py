@@ -35,3 +35,24 @@ def test_reports_vmac_links_addresses_and_sysctls(lab):
     assert [link['name'] for link in only.result['links']] == ['eth0']
     bad = lab.module('failover_info', interfaces=['nosuch0'])
     assert bad.failed and 'interfaces: no interface named nosuch0' in bad.result['msg']
+
+
+def test_reports_the_state_files_it_is_given(lab, tmp_path):
+    """The cluster role reads its backend record and maintenance file with the links, in one module run."""
+    record = tmp_path / 'backend'
+    record.write_text('keepalived\n')
+    os.chmod(str(record), 0o640)
+    binary = tmp_path / 'binary'
+    binary.write_bytes(b'\xff\xfe\x00')
+    run = lab.module('failover_info', interfaces=['eth0'], check=True,
+                     files=[str(record), str(tmp_path), str(tmp_path / 'missing'), str(binary)])
+    assert not run.failed, run.output
+    files = run.result['files']
+    assert files[str(record)] == {'exists': True, 'type': 'file', 'mode': '0640', 'owner': 'root', 'group': 'root',
+                                  'content': 'keepalived\n'}
+    assert files[str(tmp_path)]['type'] == 'directory' and files[str(tmp_path)]['content'] is None
+    assert files[str(tmp_path / 'missing')] == {'exists': False, 'type': None, 'mode': None, 'owner': None,
+                                               'group': None, 'content': None}
+    assert files[str(binary)]['exists'] and files[str(binary)]['content'] is None, 'not UTF-8: no text'
+    bad = lab.module('failover_info', files=['relative/path'])
+    assert bad.failed and 'files: relative/path: not an absolute path' in bad.result['msg']

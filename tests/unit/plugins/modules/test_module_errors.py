@@ -107,3 +107,15 @@ def test_advert_firewall_reports_an_unreadable_ruleset(run_module, monkeypatch):
     code, result = run_module(advert_firewall, {'name': 'prod', 'sources': ['198.51.100.12']})
     assert code == 1
     assert 'nftables: nft -j list ruleset printed no JSON ruleset' in result['msg']
+
+
+def test_state_files_are_reported_also_without_pyroute2(run_module, monkeypatch, tmp_path):
+    """The cluster role's first module run on a bare member: pyroute2 is missing, the state files are still read."""
+    monkeypatch.setattr(_netlink, 'HAS_PYROUTE2', False)
+    monkeypatch.setattr(_netlink, 'PYROUTE2_IMPORT_ERROR', 'ImportError: No module named pyroute2')
+    maintenance = tmp_path / 'maintenance'
+    maintenance.write_text('1\n')
+    code, result = run_module(failover_info, {'files': [str(maintenance), str(tmp_path / 'backend')]})
+    assert code == 1 and 'pyroute2' in result['msg']
+    assert result['files'][str(maintenance)]['content'] == '1\n'
+    assert result['files'][str(tmp_path / 'backend')]['exists'] is False
