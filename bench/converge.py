@@ -473,18 +473,20 @@ def own_cpu(run_):
 
 WHAT_C = (
     '**C, `playbooks/cluster.yml`** (no facts gathered; the collection\'s defaults, as a user runs it): reads each '
-    'member\'s links and addresses (`failover_info`), the backend it deployed before and the maintenance state; asks '
-    'dpkg once what is missing of keepalived and python3-pyroute2 and installs only that, with apt; asks systemd '
-    'about the units the VIPs follow, the check scripts and the hooks\' users (none here); checks the whole cluster '
-    'model across both members before anything changes (VRIDs, addresses in the interface\'s subnet, priorities, '
-    'MACs, ...); lets the other member\'s adverts through the host firewall where one would drop them (these '
-    'members have none: nothing to do); sets and persists the ARP sysctls of the VIP interface; creates the '
-    'maintenance file; removes what an earlier run installed for health tracking and hooks (none here); renders '
-    'keepalived.conf (ranked priorities, `use_vmac` for the vmac VIP, the VRRP password in a root-only file of its '
-    'own, the maintenance track file, gratuitous ARP settings) and validates it with `keepalived -t` before it '
-    'goes live; installs the release script, the resignation sender, the vmac guard, their code, the VIP list and '
-    'the systemd drop-in (`hanet.failover.file_set`, one module run for all); enables and starts keepalived; '
-    'removes password files no instance uses; records the backend deployed.')
+    'member\'s links and addresses, the backend it deployed before, the maintenance state, what an earlier run '
+    'installed for health tracking and hooks, whether keepalived\'s program is in place and its unit enabled, all '
+    'in one module run (`failover_info`); asks dpkg what is missing of keepalived and python3-pyroute2 only where '
+    'that run did not find them (here it found both), and installs only what is missing, with apt; checks the whole '
+    'cluster model across both members before anything changes (VRIDs, addresses in the interface\'s subnet, '
+    'priorities, MACs, ...); lets the other member\'s adverts through the host firewall where one would drop them '
+    '(these members have none: nothing to do); sets and persists the ARP sysctls of the VIP interface; creates the '
+    'maintenance file where it is missing; renders keepalived.conf (ranked priorities, `use_vmac` for the vmac VIP, '
+    'the VRRP password in a root-only file of its own, the maintenance track file, gratuitous ARP settings) and '
+    'validates it with `keepalived -t` before it goes live; installs the release script, the resignation sender, '
+    'the vmac guard, their code, the VIP list and the systemd drop-in (`hanet.failover.file_set`, one module run '
+    'for all); enables and starts keepalived where it was not running and enabled; removes password files no '
+    'instance uses, in a run that changed the configuration or a password; records the backend deployed where the '
+    'record says otherwise. Here an idempotent run makes 6 module runs per member.')
 WHAT_A = (
     '**A, the anchor role** (facts gathered, as its example playbook does; the role\'s defaults): includes its '
     'OS variables; installs keepalived with `ansible.builtin.package` (state latest; the apt cache refreshed when '
