@@ -17,7 +17,7 @@ help:
 	@echo "make demo   build the container lab, deploy a keepalived cluster, prove failover, print the report"
 	@echo "make test   the whole test suite (unit, integration, sanity, lint, docs, packaging, molecule)"
 	@echo "make bench  failover outage and module cost benchmarks; writes bench/results/*.md (about 25 minutes)"
-	@echo "make bench-converge  cluster.yml's converge against the anchor keepalived role; writes bench/results/converge.md (about 10 minutes)"
+	@echo "make bench-converge  cluster.yml's converge against the anchor keepalived role; writes bench/results/converge.md (about 5 minutes)"
 	@echo "make docs   regenerate docs/reference, the diagram, the guide's examples and CHANGELOG.rst"
 
 setup:
@@ -136,7 +136,7 @@ bench-service-down: lab-image
 
 # Issue 18 part 2: the converge of a two-member keepalived cluster by playbooks/cluster.yml against the anchor role
 # evrardjp/ansible-keepalived (the test fixture tests/fixtures/anchor_keepalived), two clusters side by side and their
-# runs alternating: bench/results/converge.md (about 10 minutes), not part of make bench.
+# runs alternating: bench/results/converge.md (about 5 minutes), not part of make bench.
 .PHONY: bench-converge
 bench-converge: lab-image
 	mkdir -p bench/results .build
