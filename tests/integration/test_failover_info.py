@@ -51,8 +51,8 @@ def test_reports_the_state_files_it_is_given(lab, tmp_path):
     assert files[str(record)] == {'exists': True, 'type': 'file', 'mode': '0640', 'owner': 'root', 'group': 'root',
                                   'content': 'keepalived\n'}
     assert files[str(tmp_path)]['type'] == 'directory' and files[str(tmp_path)]['content'] is None
-    assert files[str(tmp_path / 'missing')] == {'exists': False, 'type': None, 'mode': None, 'owner': None,
-                                               'group': None, 'content': None}
+    missing = {'exists': False, 'type': None, 'mode': None, 'owner': None, 'group': None, 'content': None}
+    assert files[str(tmp_path / 'missing')] == missing
     assert files[str(binary)]['exists'] and files[str(binary)]['content'] is None, 'not UTF-8: no text'
     bad = lab.module('failover_info', files=['relative/path'])
     assert bad.failed and 'files: relative/path: not an absolute path' in bad.result['msg']
