@@ -204,6 +204,26 @@ def test_the_vmac_refresher_stops_when_the_vip_leaves(lab, script):
     assert [at for at in rounds if at > gone + 1.0] == [], 'announced the virtual MAC after the VIP left'
 
 
+def test_a_quick_second_hold_gets_its_own_half_second_announcements(lab, script):
+    """Lost and taken back within a second (a flap): the first hold's refresher, in the middle of its rounds, must
+    end with the down, not go on with its own schedule nor keep the second hold's refresher from its rounds."""
+    script.configure('vmac')
+    first = threading.Thread(target=script.run, args=('up',))
+    first.start()
+    deadline = time.time() + 10
+    while (lab.link('ucarp.51') is None or not script.vip_on('ucarp.51')) and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.2)  # two of its six rounds done
+    collected = lab.capture(7)
+    assert script.run('down').returncode == 0
+    second = script.run('up')
+    assert second.returncode == 0, second.stderr
+    first.join(10)
+    assert not first.is_alive(), 'the first refresher did not end'
+    rounds = vmac_rounds(collected())
+    assert len(rounds) == 7, 'expected the second up and its 6 rounds, got %d: %s' % (len(rounds), rounds)
+
+
 def test_vmac_refuses_an_interface_that_is_not_a_macvlan(lab, script):
     lab.ip(lab.ns, 'link', 'add', 'ucarp.51', 'type', 'veth', 'peer', 'name', 'other1')
     script.configure('vmac')
