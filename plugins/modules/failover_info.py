@@ -16,8 +16,8 @@ description:
   - Reports links (kind, MAC, parent, macvlan mode, whether the MAC is locally administered or a VRRP MAC),
     the addresses on each link with their flags, the ARP and ND sysctls (live and effective per interface),
     whether keepalived, ucarp, corosync and Pacemaker are running, and the host's node name.
-  - With O(files), also small state files (the cluster role's maintenance file and backend record), read whether
-    pyroute2 is there or not, and returned also when the module fails for want of pyroute2, so that one module run
+  - With O(files) and O(read_files), also what is at some paths (the cluster role's state files), read whether
+    pyroute2 is there or not and returned also when the module fails for want of pyroute2, so that one module run
     tells a role everything it reads before it decides what to do.
 author:
   - hanet.failover contributors (@hanet)
@@ -33,11 +33,19 @@ options:
     elements: str
   files:
     description:
-      - Also report these absolute paths, each with whether it exists, its type, mode and owner, and a regular
-        file's text when it is at most 64 KiB of UTF-8.
-      - Read only. A path that cannot be read is reported with its error.
+      - Also report what is at these absolute paths, each with whether it exists, its type, mode, owner and group.
+        Their content is not read.
+      - The paths are used as given (no C(~) or variable expansion), and are the keys of RV(files).
     type: list
-    elements: path
+    elements: str
+    default: []
+    version_added: 0.2.0
+  read_files:
+    description:
+      - Like O(files), and the text of each that is a regular file of at most 64 KiB of UTF-8 is returned too.
+      - Only for files whose text may show in the task's output (a state flag, a record); never a secret.
+    type: list
+    elements: str
     default: []
     version_added: 0.2.0
 seealso:
@@ -56,12 +64,12 @@ EXAMPLES = r'''
 
 - name: Is this member drained? (the cluster role's maintenance file)
   hanet.failover.failover_info:
-    files: [/var/lib/hanet-failover/maintenance]
+    read_files: [/etc/hanet-failover/maintenance]
   register: ha
 
 - name: Say so
   ansible.builtin.debug:
-    msg: "{{ (ha.files['/var/lib/hanet-failover/maintenance'].content | default('0') | trim) == '1' }}"
+    msg: "{{ (ha.files['/etc/hanet-failover/maintenance'].content | default('0', true) | trim) == '1' }}"
 '''
 
 RETURN = r'''
@@ -155,8 +163,8 @@ node_name:
   sample: node1
 files:
   description:
-    - The paths of O(files), each with what was found there. Also returned when the module fails because pyroute2
-      is missing.
+    - The paths of O(files) and O(read_files), each with what was found there. Also returned when the module fails
+      because pyroute2 is missing.
   returned: always
   type: dict
   sample: {"/var/lib/hanet-failover/maintenance": {"exists": true, "type": "file", "mode": "0644", "owner": "root",
@@ -180,8 +188,11 @@ files:
     content:
       description: A regular file's text; null for anything else, a file over 64 KiB, or one that is not UTF-8.
       type: str
+      returned: for the paths of O(read_files)
     error:
-      description: Why the path could not be read, when it could not (it is reported as not existing).
+      description: >-
+        Why the path could not be examined (it is then reported as not existing) or, with O(read_files), its
+        content not read (RV(files.content) is then null).
       type: str
       returned: on error
 '''
@@ -236,9 +247,11 @@ def _name(lookup, number):
         return str(number)
 
 
-def file_report(path):
-    """What is at ``path``: exists, type, mode, owner, group and a small regular file's text."""
-    report = {'exists': False, 'type': None, 'mode': None, 'owner': None, 'group': None, 'content': None}
+def file_report(path, read=False):
+    """What is at ``path``: exists, type, mode, owner, group, and with ``read`` a small regular file's text."""
+    report = {'exists': False, 'type': None, 'mode': None, 'owner': None, 'group': None}
+    if read:
+        report['content'] = None
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -249,7 +262,7 @@ def file_report(path):
     kind = 'file' if stat.S_ISREG(info.st_mode) else 'directory' if stat.S_ISDIR(info.st_mode) else 'other'
     report.update(exists=True, type=kind, mode='%04o' % stat.S_IMODE(info.st_mode),
                   owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid))
-    if kind == 'file' and info.st_size <= MAX_CONTENT:
+    if read and kind == 'file' and info.st_size <= MAX_CONTENT:
         try:
             with open(path, 'rb') as handle:
                 data = handle.read(MAX_CONTENT + 1)
@@ -265,13 +278,16 @@ def file_report(path):
 def main():
     module = AnsibleModule(
         argument_spec=dict(interfaces=dict(type='list', elements='str'),
-                           files=dict(type='list', elements='path', default=[])),
+                           files=dict(type='list', elements='str', default=[]),
+                           read_files=dict(type='list', elements='str', default=[])),
         supports_check_mode=True,
     )
-    bad = [path for path in module.params['files'] if not os.path.isabs(path)]
-    if bad:
-        module.fail_json(msg='files: %s: not an absolute path; give each path from /' % ', '.join(bad))
+    for option in ('files', 'read_files'):
+        bad = [path for path in module.params[option] if not os.path.isabs(path)]
+        if bad:
+            module.fail_json(msg='%s: %s: not an absolute path; give each path from /' % (option, ', '.join(bad)))
     files = dict((path, file_report(path)) for path in module.params['files'])
+    files.update((path, file_report(path, read=True)) for path in module.params['read_files'])
     netlink.require_pyroute2(module, files=files)
     wanted = module.params['interfaces']
     all_values = sysctl_values('all')

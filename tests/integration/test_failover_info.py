@@ -38,21 +38,28 @@ def test_reports_vmac_links_addresses_and_sysctls(lab):
 
 
 def test_reports_the_state_files_it_is_given(lab, tmp_path):
-    """The cluster role reads its backend record and maintenance file with the links, in one module run."""
+    """The cluster role reads its backend record and maintenance file with the links, in one module run; only the
+    paths of read_files have their text returned."""
     record = tmp_path / 'backend'
     record.write_text('keepalived\n')
     os.chmod(str(record), 0o640)
+    secret = tmp_path / 'hooks.json'
+    secret.write_text('{"token": "s3cret"}\n')
     binary = tmp_path / 'binary'
     binary.write_bytes(b'\xff\xfe\x00')
     run = lab.module('failover_info', interfaces=['eth0'], check=True,
-                     files=[str(record), str(tmp_path), str(tmp_path / 'missing'), str(binary)])
+                     files=[str(tmp_path), str(tmp_path / 'missing'), str(secret)],
+                     read_files=[str(record), str(binary)])
     assert not run.failed, run.output
     files = run.result['files']
     assert files[str(record)] == {'exists': True, 'type': 'file', 'mode': '0640', 'owner': 'root', 'group': 'root',
                                   'content': 'keepalived\n'}
-    assert files[str(tmp_path)]['type'] == 'directory' and files[str(tmp_path)]['content'] is None
-    missing = {'exists': False, 'type': None, 'mode': None, 'owner': None, 'group': None, 'content': None}
+    assert files[str(tmp_path)]['type'] == 'directory' and 'content' not in files[str(tmp_path)]
+    missing = {'exists': False, 'type': None, 'mode': None, 'owner': None, 'group': None}
     assert files[str(tmp_path / 'missing')] == missing
+    assert files[str(secret)]['exists'] and 'content' not in files[str(secret)], 'read a file only files named'
+    assert 's3cret' not in run.output
     assert files[str(binary)]['exists'] and files[str(binary)]['content'] is None, 'not UTF-8: no text'
-    bad = lab.module('failover_info', files=['relative/path'])
-    assert bad.failed and 'files: relative/path: not an absolute path' in bad.result['msg']
+    for option in ('files', 'read_files'):
+        bad = lab.module('failover_info', **{option: ['relative/path']})
+        assert bad.failed and '%s: relative/path: not an absolute path' % option in bad.result['msg']

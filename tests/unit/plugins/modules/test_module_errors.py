@@ -115,7 +115,7 @@ def test_state_files_are_reported_also_without_pyroute2(run_module, monkeypatch,
     monkeypatch.setattr(_netlink, 'PYROUTE2_IMPORT_ERROR', 'ImportError: No module named pyroute2')
     maintenance = tmp_path / 'maintenance'
     maintenance.write_text('1\n')
-    code, result = run_module(failover_info, {'files': [str(maintenance), str(tmp_path / 'backend')]})
+    code, result = run_module(failover_info, {'read_files': [str(maintenance)], 'files': [str(tmp_path / 'backend')]})
     assert code == 1 and 'pyroute2' in result['msg']
     assert result['files'][str(maintenance)]['content'] == '1\n'
     assert result['files'][str(tmp_path / 'backend')]['exists'] is False
