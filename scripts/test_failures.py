@@ -41,6 +41,8 @@ def main(argv):
     if len(argv) != 2:
         sys.stderr.write('usage: test_failures.py QUEUE_DIR\n')
         return 2
+    # Molecule's box drawing and undecodable bytes (read as U+FFFD) must not fail the report on a non-UTF-8 stdout.
+    sys.stdout.reconfigure(errors='replace')
     log_dir = os.path.join(argv[1], 'logs')
     try:
         with open(os.path.join(argv[1], 'failed'), encoding='utf-8') as handle:

@@ -67,8 +67,11 @@ BACKENDS = {
 # (256-100)/256 s, ucarp 20/256 s). A safety bound, not a figure (the figures are the rows' and
 # bench/results/failover.md's): it adds 5 s for the scripts, the gratuitous ARPs, the podman commands that make
 # the fault and this poll, on a loaded machine. With 2 s a ucarp host loss measured 5.1 s against 5.6 s while the
-# Molecule scenarios ran beside it.
-FAILOVER_BOUND = 3 + 0.61 + 5
+# Molecule scenarios ran beside it (half a second to spare), and a CI run's ucarp half failed with its output lost.
+FAILOVER_MARGIN = 5
+FAILOVER_BOUND = 3 + 0.61 + FAILOVER_MARGIN
+# The probes a VIP may lose are not a matter of the lab's own commands: their bounds keep the former 2 s.
+PROBE_FAILOVER_BOUND = 3 + 0.61 + 2
 # After a heal or a restart: the members hear each other within one advert and the higher priority wins.
 RECOVER_BOUND = 8
 # A member container stopped and started again (systemd boot and the daemon's start included).
@@ -529,12 +532,15 @@ def write_results():
             'one vmac and one garp IPv4 VIP per backend, default profile (adverts every second). The client '
             'probes every VIP every 10 ms during a fault. Ansible connects over SSH on the lab network.%s'
             % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), ran_alongside()),
-            '', 'Bounds: failover within %.1f s (3 missed adverts + skew + 2 s), recovery after a heal or restart '
-            'within %d s, a stopped member back within %d s. In the tracked-service row only the web VIP follows a '
-            'service on each member (`%s`, interval %s s, fall %d, rise %d): it must move within the check\'s '
-            'detection (fall x interval + timeout) plus the failover bound, lose at most that many probes, and api '
-            'must stay and lose none.' % (FAILOVER_BOUND, RECOVER_BOUND, BOOT_BOUND, SERVICE_CHECK['service'],
-                                          SERVICE_CHECK['interval'], SERVICE_CHECK['fall'], SERVICE_CHECK['rise']), '']
+            '', 'Bounds (safety bounds, not figures): failover within %.1f s (3 missed adverts + skew + %d s for the '
+            'scripts, the announcements and the lab\'s own commands), recovery after a heal or restart within %d s, a '
+            'stopped member back within %d s. In the tracked-service row only the web VIP follows a service on each '
+            'member (`%s`, interval %s s, fall %d, rise %d): it must move within the check\'s detection (fall x '
+            'interval + timeout) plus the failover bound, lose at most the probes of the detection plus %.1f s, and '
+            'api must stay and lose none.' % (FAILOVER_BOUND, FAILOVER_MARGIN, RECOVER_BOUND, BOOT_BOUND,
+                                              SERVICE_CHECK['service'], SERVICE_CHECK['interval'],
+                                              SERVICE_CHECK['fall'], SERVICE_CHECK['rise'], PROBE_FAILOVER_BOUND),
+            '']
     write_table(RESULTS, head, ['backend', 'fault', 'one holder after (s)', 'bound (s)', 'probes lost web / api',
                                 'outage ms web / api', 'client MAC right', 'client reaches VIPs', 'result'],
                 ['backend', 'fault', 'settled', 'bound', 'lost', 'outage', 'mac', 'reach', 'result'], rows)
