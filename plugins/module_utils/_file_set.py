@@ -138,6 +138,20 @@ def shown(entry, before, side):
     return dict(state, sha1='<secret>' if same else '<secret, %s>' % side)
 
 
+def mode_and_owners(info):
+    """A stat result's permission bits in octal ('0644') and its owner's and group's names (the ids where they have
+    none): as the tracker compares them, and as failover_info reports them."""
+    try:
+        owner = pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        owner = str(info.st_uid)
+    try:
+        group = grp.getgrgid(info.st_gid).gr_name
+    except KeyError:
+        group = str(info.st_gid)
+    return {'mode': '%04o' % stat.S_IMODE(info.st_mode), 'owner': owner, 'group': group}
+
+
 def current(path, follow=False):
     """The state of a path now, in the tracker's terms. ``follow``: a link to a directory is that directory (a
     directory entry, as the file module takes it)."""
@@ -149,15 +163,7 @@ def current(path, follow=False):
             info = os.stat(path)
         else:
             return {'state': 'link', 'target': os.readlink(path)}
-    try:
-        owner = pwd.getpwuid(info.st_uid).pw_name
-    except KeyError:
-        owner = str(info.st_uid)
-    try:
-        group = grp.getgrgid(info.st_gid).gr_name
-    except KeyError:
-        group = str(info.st_gid)
-    state = {'mode': '%04o' % stat.S_IMODE(info.st_mode), 'owner': owner, 'group': group}
+    state = mode_and_owners(info)
     if stat.S_ISDIR(info.st_mode):
         state['state'] = 'directory'
     elif stat.S_ISREG(info.st_mode):

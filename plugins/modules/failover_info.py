@@ -197,13 +197,12 @@ files:
       returned: on error
 '''
 
-import grp
 import os
-import pwd
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hanet.failover.plugins.module_utils import _file_set as file_set
 from ansible_collections.hanet.failover.plugins.module_utils import _mac as mac
 from ansible_collections.hanet.failover.plugins.module_utils import _netlink as netlink
 from ansible_collections.hanet.failover.plugins.module_utils import _sysctl as sysctl
@@ -240,13 +239,6 @@ def daemon_pids(proc='/proc'):
 MAX_CONTENT = 64 * 1024
 
 
-def _name(lookup, number):
-    try:
-        return lookup(number)[0]
-    except KeyError:
-        return str(number)
-
-
 def file_report(path, read=False):
     """What is at ``path``: exists, type, mode, owner, group, and with ``read`` a small regular file's text."""
     report = {'exists': False, 'type': None, 'mode': None, 'owner': None, 'group': None}
@@ -260,8 +252,7 @@ def file_report(path, read=False):
         report['error'] = str(exc)
         return report
     kind = 'file' if stat.S_ISREG(info.st_mode) else 'directory' if stat.S_ISDIR(info.st_mode) else 'other'
-    report.update(exists=True, type=kind, mode='%04o' % stat.S_IMODE(info.st_mode),
-                  owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid))
+    report.update(file_set.mode_and_owners(info), exists=True, type=kind)
     if read and kind == 'file' and info.st_size <= MAX_CONTENT:
         try:
             with open(path, 'rb') as handle:
