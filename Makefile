@@ -49,9 +49,10 @@ test-queue-worker:
 	scripts/test-queue work $(TEST_QUEUE)
 
 # A failed half marks the queue failed: the workers take no more scenarios, and make test fails sooner. Its output is
-# kept like a queue item's (faults-BACKEND), for scripts/test_failures.py' summary at the end.
+# kept like a queue item's (faults-BACKEND), for scripts/test_failures.py' summary at the end; unbuffered, so that the
+# log shows how far the half got while it runs (and where a CI timeout cut it).
 $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)): test-faults-then-queue-%:
-	HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other backend's half of the suite" \
+	PYTHONUNBUFFERED=1 HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other backend's half of the suite" \
 	    $(MAKE) --no-print-directory test-faults-$* 2>&1 | tee $(TEST_QUEUE)/logs/faults-$*.log \
 	    || { echo "faults-$*" >> $(TEST_QUEUE)/failed; exit 1; }
 	scripts/test-queue work $(TEST_QUEUE)
