@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, health_plan,
-health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts, pacemaker_configuration,
-pacemaker_nodes, service_followers, ucarp_instances, ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
+"""Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, fleet_preflight,
+health_plan, health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts,
+pacemaker_configuration, pacemaker_nodes, service_followers, ucarp_instances, ucarp_password_problem, vip_defaults,
+vip_expectations, vip_holders, vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,7 +16,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hanet.failover.plugins.module_utils import _health, _hooks
 from ansible_collections.hanet.failover.plugins.plugin_utils import (
-    _cluster_state, _cluster_succession, _cluster_validation, _keepalived_render, _pacemaker_render, _ucarp_render)
+    _cluster_state, _cluster_succession, _cluster_validation, _fleet_validation, _keepalived_render, _pacemaker_render,
+    _ucarp_render)
 
 
 def cluster_preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
@@ -24,6 +26,11 @@ def cluster_preflight(members, cluster_name='hanet', profile='default', backend=
         errors.extend(_pacemaker_render.node_problems(list(members), profile))
         errors.extend(_pacemaker_render.configuration_problems(list(members), cluster_name, profile))
     return errors
+
+
+def fleet_preflight(hosts, outside=None, hostvars=None, groups=None):
+    others = _fleet_validation.outside_entries(outside, hostvars, groups or {}) if outside and hostvars else []
+    return _fleet_validation.fleet_problems(list(hosts), others)
 
 
 def pacemaker_configuration(members, cluster_name='hanet', profile='default'):
@@ -107,6 +114,7 @@ class FilterModule(object):
     def filters(self):
         return {
             'cluster_preflight': cluster_preflight,
+            'fleet_preflight': fleet_preflight,
             'health_plan': health_plan,
             'health_problems': health_problems,
             'hook_plan': hook_plan,
