@@ -85,7 +85,7 @@ test-sanity: setup
 
 # pacemaker_vmac runs under the ansible-core 2.21 controller (test-controller), the others under 2.19.
 MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp keepalived_three_node ucarp_garp ucarp_vmac keepalived_firewall keepalived_track \
-	pacemaker_garp
+	pacemaker_garp fleet_two_clusters
 
 lab-image: setup
 	scripts/lab image
