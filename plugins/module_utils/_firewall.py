@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Host firewalls and the cluster's adverts (IP protocol 112: VRRP and CARP).
+"""Host firewalls and the cluster's own traffic: VRRP and CARP adverts (IP protocol 112), or corosync's knet
+(UDP to one port, for Pacemaker clusters).
 
 Everything here is pure: it reads what the firewall tools printed and says what to change. The module runs the
 tools. Three kinds of host firewall are known:
@@ -16,6 +17,10 @@ tools. Three kinds of host firewall are known:
   destination at the top of INPUT.
 - firewalld: rich rules in the zones of the VIP interfaces, runtime and permanent. Rich rules have no comments,
   so the rules added are recorded in a file and only those are ever removed.
+
+The two kinds of traffic are separate rule sets: those of corosync carry the label ``NAME@corosync`` (a cluster
+name never holds ``@``) in their tag and file names, so a cluster that changes backend keeps the old kind's rules
+until its old backend has stopped.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,10 +47,108 @@ IPTABLES_CHAINS = ('INPUT', 'FORWARD', 'OUTPUT', 'PREROUTING', 'POSTROUTING')
 IPTABLES_MANAGED = re.compile(r'table (\w+) (\S+) is managed by iptables-nft')
 DROPPING = ('drop', 'reject')
 BRANCHING = ('jump', 'goto')
+TRAFFIC_KINDS = ('vrrp', 'corosync')
+COROSYNC_PORT = 5405
 
 
 class FirewallError(ValueError):
     """The input cannot be used, or a firewall tool printed what cannot be read."""
+
+
+class Traffic(object):
+    """What the rules let in: VRRP/CARP adverts (IP protocol 112), or corosync's knet (UDP to one port)."""
+
+    def __init__(self, kind='vrrp', port=COROSYNC_PORT):
+        if kind not in TRAFFIC_KINDS:
+            raise FirewallError('traffic: %r is not known; give %s' % (kind, ' or '.join(TRAFFIC_KINDS)))
+        self.kind = kind
+        self.port = None
+        if kind == 'corosync':
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+                raise FirewallError('port: %r is not a UDP port; give corosync\'s (%d unless its totem or interface '
+                                    'section sets another)' % (port, COROSYNC_PORT))
+            self.port = port
+
+    def label(self, name):
+        """What tags the rules and names the files: the cluster's name, with @corosync for corosync's rules."""
+        return name if self.kind == 'vrrp' else '%s@%s' % (name, self.kind)
+
+    def text(self):
+        return 'protocol %d' % PROTOCOL if self.kind == 'vrrp' else 'udp dport %d' % self.port
+
+    def what(self):
+        if self.kind == 'vrrp':
+            return 'the cluster\'s adverts (IP protocol 112)'
+        return 'corosync\'s traffic (UDP port %d)' % self.port
+
+    def nft_expr(self):
+        if self.kind == 'vrrp':
+            return {'match': {'op': '==', 'left': {'meta': {'key': 'l4proto'}}, 'right': PROTOCOL}}
+        return {'match': {'op': '==', 'left': {'payload': {'protocol': 'udp', 'field': 'dport'}}, 'right': self.port}}
+
+    def nft_ours(self, expr):
+        """True where a match expression is the one nft_expr wrote, as nft -j lists it again."""
+        match = expr.get('match') if isinstance(expr, dict) else None
+        if not match or match.get('op') != '==' or not isinstance(match.get('left'), dict):
+            return False
+        mine = self.nft_expr()['match']
+        right = match.get('right')
+        return match['left'] == mine['left'] and isinstance(right, (str, int)) and (
+            right in PROTOCOL_NAMES if self.kind == 'vrrp' else str(right) == str(self.port))
+
+    def nft_is(self, expr):
+        """True where one match expression of a rule is this traffic's (as nft -j prints it)."""
+        match = expr.get('match') if isinstance(expr, dict) else None
+        if not match or match.get('op') not in ('==', 'in'):
+            return False
+        left, values = match.get('left') or {}, _values(match.get('right')) or ()
+        if not isinstance(left, dict):
+            return False
+        if self.kind == 'vrrp':
+            return (left.get('meta', {}).get('key') == 'l4proto' or left.get('payload', {}).get('field') in (
+                'protocol', 'nexthdr')) and any(v in PROTOCOL_NAMES for v in values)
+        payload = left.get('payload') or {}
+        if payload.get('field') != 'dport' or payload.get('protocol') not in ('udp', 'th'):
+            return False
+        right = match.get('right')
+        if isinstance(right, dict) and 'range' in right:
+            low, high = right['range']
+            return int(low) <= self.port <= int(high)
+        return str(self.port) in values
+
+    def ipt_args(self):
+        if self.kind == 'vrrp':
+            return ['-p', str(PROTOCOL)]
+        return ['-p', 'udp', '-m', 'udp', '--dport', str(self.port)]
+
+    def ipt_is(self, rule):
+        """True where an iptables -S rule matches this traffic."""
+        proto = re.search(r'(?:^|\s)-p (\S+)', rule)
+        if not proto:
+            return False
+        if self.kind == 'vrrp':
+            return proto.group(1) in PROTOCOL_NAMES
+        port = re.search(r'--dports? (\S+)', rule)
+        if proto.group(1) not in ('udp', '17') or not port:
+            return False
+        for part in port.group(1).split(','):
+            low, dummy, high = part.partition(':')
+            if low.isdigit() and int(low) <= self.port <= int(high if high.isdigit() else low):
+                return True
+        return False
+
+    def rich_element(self):
+        if self.kind == 'vrrp':
+            return 'protocol value="vrrp"'
+        return 'port port="%d" protocol="udp"' % self.port
+
+    def rich_is(self, rule):
+        if self.kind == 'vrrp':
+            return 'protocol value="vrrp"' in rule or 'protocol value="112"' in rule
+        return self.rich_element() in rule
+
+
+VRRP = Traffic()
 
 
 def tag(name):
@@ -71,7 +174,7 @@ def families(addresses, field):
     return sorted(found)
 
 
-def wanted_rules(sources, destinations):
+def wanted_rules(sources, destinations, traffic=VRRP):
     """Per address family: (sorted sources, sorted destinations). Both must be given for each family used."""
     parsed = {}
     for field, values in (('sources', sources), ('destinations', destinations)):
@@ -90,17 +193,18 @@ def wanted_rules(sources, destinations):
             raise FirewallError('sources: no IPv%d source is given for the IPv%d destinations %s'
                                 % (family, family, ', '.join(str(a) for a in sorted(fields['destinations']))))
         if not fields['destinations']:
-            raise FirewallError('destinations: no IPv%d destination is given for the IPv%d sources (the group is %s)'
-                                % (family, family, MULTICAST[family]))
+            raise FirewallError('destinations: no IPv%d destination is given for the IPv%d sources (%s)'
+                                % (family, family, 'the group is %s' % MULTICAST[family] if traffic.kind == 'vrrp'
+                                   else 'this member\'s own address on corosync\'s ring'))
         rules[family] = (tuple(str(a) for a in sorted(fields['sources'])),
                          tuple(str(a) for a in sorted(fields['destinations'])))
     return rules
 
 
-def describe(family, sources, destinations):
+def describe(family, sources, destinations, traffic=VRRP):
     """One line for diffs and results: what a rule lets in."""
-    return '%s protocol %d from %s to %s accept' % (
-        FAMILY_NAMES[family], PROTOCOL, ', '.join(sources), ', '.join(destinations))
+    return '%s %s from %s to %s accept' % (
+        FAMILY_NAMES[family], traffic.text(), ', '.join(sources), ', '.join(destinations))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -193,8 +297,8 @@ def _values(right):
     return None
 
 
-def nft_rule_shape(rule):
-    """(family, sources, destinations) of a rule of ours, or None where it has another shape."""
+def nft_rule_shape(rule, traffic=VRRP):
+    """(family, sources, destinations) of a rule of ours for the traffic, or None where it has another shape."""
     fields, proto, verdicts = {}, None, []
     for expr in rule.get('expr', []):
         if 'match' in expr and expr['match'].get('op') in ('==', 'in'):
@@ -203,8 +307,8 @@ def nft_rule_shape(rule):
             if payload and payload.get('protocol') in ('ip', 'ip6') and payload.get('field') in ('saddr', 'daddr'):
                 fields[(payload['protocol'], payload['field'])] = _values(right)
                 continue
-            if isinstance(left, dict) and left.get('meta', {}).get('key') == 'l4proto':
-                proto = right
+            if proto is None and traffic.nft_ours(expr):
+                proto = True
                 continue
             return None
         elif 'accept' in expr:
@@ -213,7 +317,7 @@ def nft_rule_shape(rule):
             continue
         else:
             return None
-    if verdicts != ['accept'] or proto not in PROTOCOL_NAMES or len(fields) != 2:
+    if verdicts != ['accept'] or not proto or len(fields) != 2:
         return None
     for family, name in NFT_PROTOCOL.items():
         if (name, 'saddr') in fields and (name, 'daddr') in fields:
@@ -230,14 +334,12 @@ def address_sort_key(text):
     return address.version, address
 
 
-def nft_rule_expr(family, sources, destinations):
+def nft_rule_expr(family, sources, destinations, traffic=VRRP):
     def match(field, values):
         right = values[0] if len(values) == 1 else {'set': list(values)}
         return {'match': {'op': '==', 'left': {'payload': {'protocol': NFT_PROTOCOL[family], 'field': field}},
                           'right': right}}
-    return [match('saddr', sources), match('daddr', destinations),
-            {'match': {'op': '==', 'left': {'meta': {'key': 'l4proto'}}, 'right': PROTOCOL}},
-            {'accept': None}]
+    return [match('saddr', sources), match('daddr', destinations), traffic.nft_expr(), {'accept': None}]
 
 
 def _first_branch_or_drop(rules, ours):
@@ -250,7 +352,7 @@ def _first_branch_or_drop(rules, ours):
     return len(rules)
 
 
-def nft_plan(parsed, wanted, name, present=True, stderr=''):
+def nft_plan(parsed, wanted, name, present=True, stderr='', traffic=VRRP):
     """What to change in nftables.
 
     Returns (before, after, commands, chains): before/after map 'FAMILY TABLE CHAIN' to the rules of ours there
@@ -267,7 +369,7 @@ def nft_plan(parsed, wanted, name, present=True, stderr=''):
         if not ours:
             continue
         label = ' '.join(key)
-        before[label] = sorted(_describe_nft(rule) for rule in ours)
+        before[label] = sorted(_describe_nft(rule, traffic) for rule in ours)
     for chain in chains:
         key = (chain['family'], chain['table'], chain['chain'])
         label = ' '.join(key)
@@ -278,8 +380,8 @@ def nft_plan(parsed, wanted, name, present=True, stderr=''):
         if present and chain['drops']:
             want = [wanted_shapes[f] for f in chain['families'] if f in wanted_shapes]
         if want:
-            after[label] = sorted(describe(*shape) for shape in want)
-        have = [nft_rule_shape(rule) for rule in ours]
+            after[label] = sorted(describe(*shape, traffic=traffic) for shape in want)
+        have = [nft_rule_shape(rule, traffic) for rule in ours]
         limit = _first_branch_or_drop(rules, handles)
         placed = all(rules.index(rule) < limit for rule in ours)
         if not placed:
@@ -291,7 +393,7 @@ def nft_plan(parsed, wanted, name, present=True, stderr=''):
                                                  'handle': rule['handle']}}})
         for shape in want:
             commands.append({'insert': {'rule': {'family': key[0], 'table': key[1], 'chain': key[2],
-                                                 'comment': comment, 'expr': nft_rule_expr(*shape)}}})
+                                                 'comment': comment, 'expr': nft_rule_expr(*shape, traffic=traffic)}}})
     # Rules of ours in chains that are not (any more) input chains that drop: removed.
     chain_keys = set((c['family'], c['table'], c['chain']) for c in chains)
     for key, rules in sorted(parsed['rules'].items()):
@@ -304,19 +406,19 @@ def nft_plan(parsed, wanted, name, present=True, stderr=''):
     return before, after, commands, chains
 
 
-def _describe_nft(rule):
-    shape = nft_rule_shape(rule)
+def _describe_nft(rule, traffic=VRRP):
+    shape = nft_rule_shape(rule, traffic)
     if shape is None:
         return 'a rule changed by hand (handle %s)' % rule.get('handle')
-    return describe(*shape)
+    return describe(*shape, traffic=traffic)
 
 
 def nft_batch(commands):
     return json.dumps({'nftables': commands}, sort_keys=True)
 
 
-def nft_accepts_adverts(parsed, chain, name):
-    """True where a user rule in the chain accepts protocol 112 before anything drops or branches (a heuristic).
+def nft_accepts_adverts(parsed, chain, name, traffic=VRRP):
+    """True where a user rule in the chain accepts the traffic before anything drops or branches (a heuristic).
 
     The rules of ``name`` do not count: they are the ones being removed.
     """
@@ -327,21 +429,8 @@ def nft_accepts_adverts(parsed, chain, name):
         verdicts = [verdict for verdict, dummy in _verdicts(rule.get('expr', []))]
         if any(v in DROPPING + BRANCHING for v in verdicts):
             return False
-        if 'accept' in verdicts and _matches_protocol(rule):
+        if 'accept' in verdicts and any(traffic.nft_is(expr) for expr in rule.get('expr', [])):
             return True
-    return False
-
-
-def _matches_protocol(rule):
-    for expr in rule.get('expr', []):
-        match = expr.get('match') if isinstance(expr, dict) else None
-        if not match:
-            continue
-        left = match.get('left') or {}
-        if isinstance(left, dict) and (left.get('meta', {}).get('key') == 'l4proto' or left.get('payload', {}).get(
-                'field') in ('protocol', 'nexthdr')):
-            if _values(match.get('right')) and any(v in PROTOCOL_NAMES for v in _values(match.get('right'))):
-                return True
     return False
 
 
@@ -400,30 +489,33 @@ def ipt_input(text):
     return {'drops': bool(reasons), 'reason': ' and '.join(reasons)}
 
 
-def ipt_rule_args(family, source, destination, name):
+def ipt_rule_args(family, source, destination, name, traffic=VRRP):
     prefix = 32 if family == 4 else 128
-    return ['-s', '%s/%d' % (source, prefix), '-d', '%s/%d' % (destination, prefix), '-p', str(PROTOCOL), '-m',
-            'comment', '--comment', tag(name), '-j', 'ACCEPT']
+    return (['-s', '%s/%d' % (source, prefix), '-d', '%s/%d' % (destination, prefix)] + traffic.ipt_args()
+            + ['-m', 'comment', '--comment', tag(name), '-j', 'ACCEPT'])
 
 
 def _ipt_unquote(text):
     return text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else text
 
 
-def ipt_ours(text, name):
+def _ipt_comment(rule):
+    match = re.search(r'--comment (\S+|"[^"]*")', rule)
+    return _ipt_unquote(match.group(1)) if match else None
+
+
+def ipt_ours(text, name, traffic=VRRP):
     """[(source, destination)] of our rules in INPUT, in order, plus rules of ours that have another shape."""
     pairs, odd = [], []
     dummy, rules = ipt_parse(text)
     for chain, rule in rules:
-        if chain != 'INPUT':
-            continue
-        match = re.search(r'--comment (\S+|"[^"]*")', rule)
-        if not match or _ipt_unquote(match.group(1)) != tag(name):
+        if chain != 'INPUT' or _ipt_comment(rule) != tag(name):
             continue
         src = re.search(r'-s (\S+)', rule)
         dst = re.search(r'-d (\S+)', rule)
-        proto = re.search(r'-p (\S+)', rule)
-        if src and dst and proto and proto.group(1) in PROTOCOL_NAMES and rule.endswith('-j ACCEPT'):
+        # One port exactly, as ipt_rule_args wrote it (a range would not be deleted by its arguments).
+        exact = traffic.kind == 'vrrp' or re.search(r'--dport %d(\s|$)' % traffic.port, rule)
+        if src and dst and traffic.ipt_is(rule) and exact and rule.endswith('-j ACCEPT'):
             pairs.append((str(ipaddress.ip_interface(src.group(1)).ip), str(ipaddress.ip_interface(dst.group(1)).ip)))
         else:
             odd.append(rule)
@@ -437,7 +529,7 @@ def ipt_placed(text, name):
     for chain, rule in rules:
         if chain != 'INPUT':
             continue
-        if tag(name) in rule:
+        if _ipt_comment(rule) == tag(name):
             if seen_other:
                 return False
             continue
@@ -446,26 +538,26 @@ def ipt_placed(text, name):
     return True
 
 
-def ipt_plan(family, text, wanted, name, present=True):
+def ipt_plan(family, text, wanted, name, present=True, traffic=VRRP):
     """(before, after, commands) for one family: commands are argument lists for iptables/ip6tables."""
     state = ipt_input(text)
-    have, odd = ipt_ours(text, name)
+    have, odd = ipt_ours(text, name, traffic)
     want = []
     if present and state['drops'] and family in wanted:
         sources, destinations = wanted[family]
         want = [(s, d) for s in sources for d in destinations]
     placed = ipt_placed(text, name)
-    before = sorted(describe(family, (s,), (d,)) + ('' if placed else ' (behind a rule that drops or jumps)')
+    before = sorted(describe(family, (s,), (d,), traffic) + ('' if placed else ' (behind a rule that drops or jumps)')
                     for s, d in have) + sorted('a rule changed by hand: %s' % r for r in odd)
-    after = sorted(describe(family, (s,), (d,)) for s, d in want)
+    after = sorted(describe(family, (s,), (d,), traffic) for s, d in want)
     commands = []
     if sorted(have) != sorted(want) or odd or not placed:
         for s, d in have:
-            commands.append(['-D', 'INPUT'] + ipt_rule_args(family, s, d, name))
+            commands.append(['-D', 'INPUT'] + ipt_rule_args(family, s, d, name, traffic))
         for rule in odd:
             commands.append(['-D', 'INPUT'] + _split(rule))
         for s, d in reversed(want):
-            commands.append(['-I', 'INPUT', '1'] + ipt_rule_args(family, s, d, name))
+            commands.append(['-I', 'INPUT', '1'] + ipt_rule_args(family, s, d, name, traffic))
     return before, after, commands, state
 
 
@@ -473,17 +565,16 @@ def _split(rule):
     return shlex.split(rule)
 
 
-def ipt_accepts_adverts(text, name):
-    """True where a user rule in INPUT accepts protocol 112 before anything drops or jumps (a heuristic)."""
+def ipt_accepts_adverts(text, name, traffic=VRRP):
+    """True where a user rule in INPUT accepts the traffic before anything drops or jumps (a heuristic)."""
     dummy, rules = ipt_parse(text)
     for chain, rule in rules:
-        if chain != 'INPUT' or tag(name) in rule:
+        if chain != 'INPUT' or _ipt_comment(rule) == tag(name):
             continue
         target = _ipt_target(rule)
         if target in ('DROP', 'REJECT') or target not in (None, 'ACCEPT', 'RETURN', 'LOG'):
             return False
-        proto = re.search(r'-p (\S+)', rule)
-        if target == 'ACCEPT' and proto and proto.group(1) in PROTOCOL_NAMES:
+        if target == 'ACCEPT' and traffic.ipt_is(rule):
             return True
     return False
 
@@ -491,18 +582,18 @@ def ipt_accepts_adverts(text, name):
 # ---------------------------------------------------------------------------------------------------------------
 # firewalld
 
-def rich_rule(family, source, destination):
-    return ('rule family="%s" source address="%s" destination address="%s" protocol value="vrrp" accept'
-            % (FAMILY_NAMES[family], source, destination))
+def rich_rule(family, source, destination, traffic=VRRP):
+    return ('rule family="%s" source address="%s" destination address="%s" %s accept'
+            % (FAMILY_NAMES[family], source, destination, traffic.rich_element()))
 
 
-def firewalld_wanted(wanted, zones):
+def firewalld_wanted(wanted, zones, traffic=VRRP):
     rules = []
     for zone in sorted(set(zones)):
         for family, (sources, destinations) in sorted(wanted.items()):
             for source in sources:
                 for destination in destinations:
-                    rules.append((zone, rich_rule(family, source, destination)))
+                    rules.append((zone, rich_rule(family, source, destination, traffic)))
     return rules
 
 
@@ -534,18 +625,20 @@ def firewalld_plan(record, runtime, permanent, want):
     return before, after, actions
 
 
-def firewalld_accepts_adverts(rich_rules, protocols=()):
-    if any(str(p) in ('vrrp', '112') for p in protocols):
+def firewalld_accepts_adverts(rich_rules, protocols=(), traffic=VRRP):
+    """True where the zone lets the traffic in from anywhere: a protocol (vrrp) or port (5405/udp) of the zone, or a
+    rich rule without a source. Services (firewalld's high-availability) are not read."""
+    if traffic.kind == 'vrrp' and any(str(p) in ('vrrp', '112') for p in protocols):
         return True
-    return False if not rich_rules else any(
-        'protocol value="vrrp"' in r or 'protocol value="112"' in r for r in rich_rules if ' accept' in r
-        and 'source address' not in r)
+    if traffic.kind == 'corosync' and '%d/udp' % traffic.port in [str(p) for p in protocols]:
+        return True
+    return any(traffic.rich_is(r) for r in rich_rules or [] if ' accept' in r and 'source address' not in r)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Persistence: a systemd drop-in that puts the rules back after the firewall's service loads its own ruleset.
 
-def reapply_script(name, nft_commands=None, ipt_commands=None):
+def reapply_script(name, nft_commands=None, ipt_commands=None, traffic=VRRP):
     """A POSIX shell script that restores the rules of ours, idempotently.
 
     ``nft_commands``: JSON insert commands (all at once, atomically, unless a rule of ours is still there);
@@ -554,7 +647,7 @@ def reapply_script(name, nft_commands=None, ipt_commands=None):
     lines = [
         '#!/bin/sh',
         '# Managed by hanet.failover (advert_firewall, %s). Puts back the rules that let the other' % name,
-        '# cluster members\' adverts (IP protocol 112) in, after the firewall service loaded its own ruleset.',
+        '# cluster members\' traffic (%s) in, after the firewall service loaded its own ruleset.' % traffic.text(),
         '# Idempotent; it changes nothing where the rules are there already.',
         'set -u',
         'rc=0',
@@ -569,7 +662,7 @@ def reapply_script(name, nft_commands=None, ipt_commands=None):
     for tool, args in ipt_commands or []:
         quoted = ' '.join(_shell_quote(a) for a in args)
         lines.append('%s -C INPUT %s 2>/dev/null || %s -I INPUT 1 %s || rc=1' % (tool, quoted, tool, quoted))
-    lines += ['[ "$rc" -eq 0 ] || echo "hanet.failover: could not restore the advert rules of %s; deploy again" >&2'
+    lines += ['[ "$rc" -eq 0 ] || echo "hanet.failover: could not restore the firewall rules of %s; deploy again" >&2'
               % name, 'exit "$rc"', '']
     return '\n'.join(lines)
 
@@ -583,7 +676,7 @@ def _shell_quote(text):
 def dropin(name, script_path, reload_too):
     lines = [
         '# Managed by hanet.failover (advert_firewall, %s): after this service loads the ruleset, put back' % name,
-        '# the rules that let the other cluster members\' adverts in. Remove it with state=absent.',
+        '# the rules that let the other cluster members\' traffic in. Remove it with state=absent.',
         '[Service]',
         'ExecStartPost=-/bin/sh %s' % script_path,
     ]

@@ -10,12 +10,15 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: advert_firewall
-short_description: Let the other cluster members' VRRP/CARP adverts through the host firewall
+short_description: Let the other cluster members' adverts (VRRP/CARP) or corosync traffic through the host firewall
 version_added: 0.2.0
 description:
-  - Finds the host firewall and, where it can drop incoming packets, lets IP protocol 112 (VRRP and CARP adverts)
-    in from O(sources) to O(destinations) only, in the form that firewall takes. Where no firewall can drop
-    anything, it changes nothing and installs nothing.
+  - Finds the host firewall and, where it can drop incoming packets, lets the cluster's own traffic in from
+    O(sources) to O(destinations) only, in the form that firewall takes. That is IP protocol 112 (VRRP and CARP
+    adverts) with O(traffic=vrrp), or UDP to O(port) (corosync's knet, for Pacemaker) with O(traffic=corosync).
+    Where no firewall can drop anything, it changes nothing and installs nothing.
+  - The two kinds of traffic are separate sets of rules. The corosync rules are labelled C(NAME@corosync)
+    wherever this page says C(NAME) (tags and file names), so each kind is added and removed on its own.
   - B(nftables) (C(nft -j list ruleset)). Every base chain on the input hook sees every packet, and an accept in
     one chain does not stop a drop in another. So one rule of its own goes to the top of B(each) input base chain
     (tables C(ip), C(ip6), C(inet)) whose policy is drop or that drops or rejects (itself or in a chain it jumps
@@ -28,9 +31,10 @@ description:
   - B(firewalld) (running). Rich rules C(rule family=... source address=... destination address=...
     protocol value="vrrp" accept) in the zones of O(interfaces), runtime and permanent. Rich rules carry no
     comment, so the rules added are recorded in O(state_dir) and only those are ever removed. Where firewalld
-    runs, only firewalld is changed.
+    runs, only firewalld is changed. (With O(traffic=corosync) the rich rules carry C(port port="PORT"
+    protocol="udp") instead of the protocol.)
   - O(state=absent) removes the rules of O(name) (and their persistence files), and warns where the firewall then
-    drops adverts.
+    drops the traffic (unless O(warn_when_dropped=false)).
 author:
   - hanet.failover contributors (@hanet)
 extends_documentation_fragment:
@@ -44,22 +48,44 @@ options:
     required: true
   state:
     description:
-      - V(present) lets the adverts in, V(absent) removes the rules of O(name).
+      - V(present) lets the traffic in, V(absent) removes the rules of O(name) for O(traffic).
     type: str
     choices: [present, absent]
     default: present
+  traffic:
+    description:
+      - V(vrrp), the adverts of keepalived and ucarp (IP protocol 112, VRRP and CARP).
+      - V(corosync), corosync's knet packets to O(port) (UDP), which a Pacemaker cluster's members exchange
+        between their ring addresses.
+    type: str
+    choices: [vrrp, corosync]
+    default: vrrp
+  port:
+    description:
+      - The UDP port corosync's knet listens on, with O(traffic=corosync) (its default, unless the totem or
+        interface section of C(corosync.conf) sets another).
+    type: int
+    default: 5405
+  warn_when_dropped:
+    description:
+      - Warn where the firewall can drop the traffic and no rule lets it in (after O(state=absent), or where no
+        rule of O(name) went in). The cluster role turns it off where it removes the rules of a backend it no
+        longer uses.
+    type: bool
+    default: true
   sources:
     description:
-      - The other members' own addresses the adverts come from (IPv6 adverts come from link-local addresses).
+      - The other members' own addresses the traffic comes from (IPv6 adverts come from link-local addresses;
+        corosync's from the members' ring addresses).
       - Required with O(state=present).
     type: list
     elements: str
     default: []
   destinations:
     description:
-      - Where the adverts go, per address family. That is the VRRP/CARP group V(224.0.0.18) or V(ff02::12), or
-        this host's own address for unicast adverts.
-      - Default the group of each family in O(sources).
+      - Where the traffic goes, per address family. That is the VRRP/CARP group V(224.0.0.18) or V(ff02::12), or
+        this host's own address for unicast adverts and for corosync (its ring address).
+      - Default the group of each family in O(sources) with O(traffic=vrrp). Required with O(traffic=corosync).
     type: list
     elements: str
     default: []
@@ -101,7 +127,11 @@ notes:
     them (two ucarp members behind a default-drop nftables input chain elected one master in the lab); the rules
     are harmless there and state the cluster's traffic in the firewall.
   - The nftables rules go to the top of the chain, ahead of the user's own rules, so that a jump to a chain that
-    drops cannot come first. They accept nothing but protocol 112 from O(sources) to O(destinations).
+    drops cannot come first. They accept nothing but protocol 112 (or UDP to O(port)) from O(sources) to
+    O(destinations).
+  - corosync's knet sends from O(port) to O(port) of each peer. Behind an admin's C(ct state established accept)
+    its packets get through once both members have sent (conntrack takes the peer's packets for replies), as
+    unicast adverts do. The rules make that independent of conntrack.
 seealso:
   - module: hanet.failover.failover_info
 '''
@@ -116,6 +146,13 @@ EXAMPLES = r'''
   hanet.failover.advert_firewall:
     name: prod-web
     sources: [198.51.100.12]
+    destinations: [198.51.100.11]
+
+- name: corosync's knet (a Pacemaker cluster) from the other two members to this member's ring address
+  hanet.failover.advert_firewall:
+    name: prod-db
+    traffic: corosync
+    sources: [198.51.100.12, 198.51.100.13]
     destinations: [198.51.100.11]
 
 - name: Remove the rules again
@@ -140,7 +177,9 @@ chains:
   elements: dict
   sample: [{"chain": "inet filter input", "drops": true, "reason": "policy drop"}]
 rules:
-  description: The rules of O(name) after the task, by chain, each as a line (family, protocol, from, to).
+  description:
+    - The rules of O(name) after the task, by chain, each as a line (family, protocol or port, from, to).
+    - With O(traffic=corosync) a line reads C(ipv4 udp dport 5405 from 198.51.100.12 to 198.51.100.11 accept).
   returned: always
   type: dict
   sample: {"inet filter input": ["ipv4 protocol 112 from 198.51.100.12 to 224.0.0.18 accept"]}
@@ -224,7 +263,7 @@ def firewalld_rules(host, binary, zone, permanent):
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
-def do_firewalld(module, host, binary, wanted, present, record_path):
+def do_firewalld(module, host, binary, wanted, present, record_path, traffic):
     zones = firewalld_zones(host, binary, module.params['interfaces'])
     try:
         record = [tuple(pair) for pair in json.loads(read_file(record_path) or '[]')]
@@ -234,10 +273,10 @@ def do_firewalld(module, host, binary, wanted, present, record_path):
     for zone in sorted(set(zones) | set(z for z, dummy in record)):
         runtime[zone] = firewalld_rules(host, binary, zone, False)
         permanent[zone] = firewalld_rules(host, binary, zone, True)
-    want = fw.firewalld_wanted(wanted, zones) if present else []
+    want = fw.firewalld_wanted(wanted, zones, traffic) if present else []
     before, after, actions = fw.firewalld_plan(record, runtime, permanent, want)
     chains = [{'chain': 'firewalld %s' % zone, 'drops': True, 'reason': 'firewalld is running'} for zone in zones]
-    accepts = any(fw.firewalld_accepts_adverts(runtime.get(zone, [])) for zone in zones)
+    accepts = any(fw.firewalld_accepts_adverts(runtime.get(zone, []), traffic=traffic) for zone in zones)
     return {'before': before, 'after': after, 'actions': actions, 'chains': chains, 'record': want,
             'accepts': accepts}
 
@@ -258,6 +297,9 @@ def main():
         argument_spec=dict(
             name=dict(type='str', required=True),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
+            traffic=dict(type='str', choices=list(fw.TRAFFIC_KINDS), default='vrrp'),
+            port=dict(type='int', default=fw.COROSYNC_PORT),
+            warn_when_dropped=dict(type='bool', default=True),
             sources=dict(type='list', elements='str', default=[]),
             destinations=dict(type='list', elements='str', default=[]),
             interfaces=dict(type='list', elements='str', default=[]),
@@ -270,13 +312,19 @@ def main():
     params = module.params
     present = params['state'] == 'present'
     try:
-        name = fw.check_name(params['name'])
+        traffic = fw.Traffic(params['traffic'], params['port'])
+        # The label tags the rules and names the files: NAME, or NAME@corosync for corosync's rules.
+        name = traffic.label(fw.check_name(params['name']))
         if present and not params['sources']:
-            raise fw.FirewallError('sources: give the other members\' addresses the adverts come from')
+            raise fw.FirewallError('sources: give the other members\' addresses the %s comes from'
+                                   % ('adverts' if traffic.kind == 'vrrp' else 'traffic'))
         destinations = list(params['destinations'])
+        if not destinations and traffic.kind == 'corosync' and present:
+            raise fw.FirewallError('destinations: give this member\'s own address on corosync\'s ring (corosync '
+                                   'sends to each peer\'s ring address, not to a group)')
         if not destinations:
             destinations = [fw.MULTICAST[f] for f in fw.families(params['sources'], 'sources')]
-        wanted = fw.wanted_rules(params['sources'], destinations)
+        wanted = fw.wanted_rules(params['sources'], destinations, traffic)
     except fw.FirewallError as exc:
         module.fail_json(msg=str(exc))
 
@@ -296,7 +344,7 @@ def main():
     interest = set(wanted) or set((4, 6))
     binary = firewalld_running(host)
     if binary:
-        fwd = do_firewalld(module, host, binary, wanted, present, record_path)
+        fwd = do_firewalld(module, host, binary, wanted, present, record_path, traffic)
         firewalls.append('firewalld')
         chains.extend(fwd['chains'])
         if fwd['before']:
@@ -320,7 +368,7 @@ def main():
                 parsed = fw.nft_parse(out)
             except fw.FirewallError as exc:
                 module.fail_json(msg='nftables: %s' % exc)
-            nft_before, nft_after, commands, nft_chains = fw.nft_plan(parsed, wanted, name, present, err)
+            nft_before, nft_after, commands, nft_chains = fw.nft_plan(parsed, wanted, name, present, err, traffic)
             nft_work = (nft, commands)
             before['rules'].update(nft_before)
             after['rules'].update(nft_after)
@@ -328,17 +376,17 @@ def main():
                 label = '%s %s %s' % (chain['family'], chain['table'], chain['chain'])
                 chains.append({'chain': label, 'drops': chain['drops'], 'reason': chain['reason']})
                 if chain['drops'] and label not in nft_after and set(chain['families']) & interest \
-                        and not fw.nft_accepts_adverts(parsed, chain, name):
+                        and not fw.nft_accepts_adverts(parsed, chain, name, traffic):
                     unguarded.append(label)
             if any(c['drops'] for c in nft_chains):
                 firewalls.append('nftables')
             if after['rules'] and params['persist']:
                 inserts = [{'insert': {'rule': {'family': c['family'], 'table': c['table'], 'chain': c['chain'],
                                                 'comment': fw.tag(name), 'expr': fw.nft_rule_expr(*(
-                                                    (f,) + wanted[f]))}}}
+                                                    (f,) + wanted[f]), traffic=traffic)}}}
                            for c in nft_chains if '%s %s %s' % (c['family'], c['table'], c['chain']) in nft_after
                            for f in c['families'] if f in wanted]
-                after['files'][scripts['nftables']] = fw.reapply_script(name, nft_commands=inserts)
+                after['files'][scripts['nftables']] = fw.reapply_script(name, nft_commands=inserts, traffic=traffic)
                 after['files'][dropins['nftables']] = fw.dropin(name, scripts['nftables'], True)
         ipt_persist = []
         for family in (4, 6):
@@ -349,7 +397,7 @@ def main():
             if rc != 0:
                 # No iptables kernel support (or no permission): nothing of iptables' can drop here.
                 continue
-            ipt_before, ipt_after, commands, ipt_state = fw.ipt_plan(family, out, wanted, name, present)
+            ipt_before, ipt_after, commands, ipt_state = fw.ipt_plan(family, out, wanted, name, present, traffic)
             label = '%s INPUT' % fw.IPTABLES[family]
             chains.append({'chain': label, 'drops': ipt_state['drops'], 'reason': ipt_state['reason']})
             if ipt_state['drops'] and 'iptables' not in firewalls:
@@ -360,13 +408,13 @@ def main():
                 after['rules'][label] = ipt_after
                 if family in wanted:
                     sources, dests = wanted[family]
-                    ipt_persist.extend((fw.IPTABLES[family], fw.ipt_rule_args(family, s, d, name))
+                    ipt_persist.extend((fw.IPTABLES[family], fw.ipt_rule_args(family, s, d, name, traffic))
                                        for s in sources for d in dests)
-            elif ipt_state['drops'] and family in interest and not fw.ipt_accepts_adverts(out, name):
+            elif ipt_state['drops'] and family in interest and not fw.ipt_accepts_adverts(out, name, traffic):
                 unguarded.append(label)
             ipt_work.append((tool, commands))
         if ipt_persist and params['persist']:
-            after['files'][scripts['iptables']] = fw.reapply_script(name, ipt_commands=ipt_persist)
+            after['files'][scripts['iptables']] = fw.reapply_script(name, ipt_commands=ipt_persist, traffic=traffic)
             after['files'][dropins['iptables']] = fw.dropin(name, scripts['iptables'], False)
 
     for path in list(scripts.values()) + list(dropins.values()):
@@ -393,13 +441,22 @@ def main():
             elif os.path.exists(path):
                 os.remove(path)
 
-    if unguarded:
+    if unguarded and params['warn_when_dropped']:
         peers = sorted(set(str(a) for rule in wanted.values() for a in rule[0]))
-        module.warn('The host firewall can drop the cluster\'s adverts (IP protocol 112%s) in %s and no rule of %s '
-                    'lets them in%s: members that do not hear each other each take the VIPs (split brain). '
-                    'Let them in (cluster_firewall: true, or state=present) or accept protocol 112 from the other '
-                    'members yourself.' % (' from ' + ', '.join(peers) if peers else '', ', '.join(unguarded), name,
-                                           '' if present else ' (state=absent)'))
+        if traffic.kind == 'vrrp':
+            module.warn('The host firewall can drop the cluster\'s adverts (IP protocol 112%s) in %s and no rule of %s '
+                        'lets them in%s: members that do not hear each other each take the VIPs (split brain). '
+                        'Let them in (cluster_firewall: true, or state=present) or accept protocol 112 from the other '
+                        'members yourself.' % (' from ' + ', '.join(peers) if peers else '', ', '.join(unguarded), name,
+                                               '' if present else ' (state=absent)'))
+        else:
+            module.warn('The host firewall can drop corosync\'s traffic (UDP port %d%s) in %s and no rule of %s lets '
+                        'it in%s. Only the admin\'s conntrack rule (ct state established) lets it through once both '
+                        'members have sent; where nothing does, the members do not see each other and the cluster '
+                        'does not form, or splits and its nodes fence each other. Let it in (cluster_firewall: '
+                        'true, or state=present) or accept UDP %d from the other members yourself.'
+                        % (traffic.port, ' from ' + ', '.join(peers) if peers else '', ', '.join(unguarded), name,
+                           '' if present else ' (state=absent)', traffic.port))
 
     module.exit_json(firewalls=firewalls, chains=chains, rules=tracker.after['rules'], files=tracker.after['files'],
                      daemon_reload_needed=any(p.endswith('.conf') for p in changed_files),

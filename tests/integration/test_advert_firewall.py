@@ -216,3 +216,99 @@ def test_iptables_input_drop_gets_a_commented_rule(lab_one):
     gone = lab.module('advert_firewall', name=NAME, state='absent', persist=False)
     assert not gone.failed and gone.changed == 1, gone.output
     assert sh(*(ipt + ['-S'])).stdout == original
+
+
+COROSYNC_TAG = 'hanet-failover:%s@corosync' % NAME
+
+
+def udp_heard(lab, sends, port=5405, seconds=1.5, first=None):
+    """Send UDP from the peer as knet does (from PORT to PORT): [(source, destination)]; return the sources the
+    target's socket on PORT heard. ``first``: the target sends to the peer first (a flow conntrack then knows)."""
+    listener = subprocess.Popen(['ip', 'netns', 'exec', lab.ns, sys.executable, PROBE, 'udp-listen', str(port),
+                                 str(seconds)], stdout=subprocess.PIPE, universal_newlines=True)
+    assert listener.stdout.readline().strip() == 'ready'
+    for source, destination in first or []:
+        sh('ip', 'netns', 'exec', lab.ns, sys.executable, PROBE, 'udp-send', source, destination, str(port), '1')
+    for source, destination in sends:
+        sh('ip', 'netns', 'exec', lab.peer, sys.executable, PROBE, 'udp-send', source, destination, str(port))
+    out = listener.communicate(timeout=seconds + 30)[0]
+    return sorted(set(pair[0] for pair in json.loads(out)))
+
+
+def test_corosync_traffic_gets_its_own_rules_beside_the_adverts(lab_one):
+    """traffic=corosync lets UDP 5405 in from the peers' ring addresses to this member's only, in rules of its
+    own: the adverts' rules of the same cluster stay until they are removed on their own, and persist apart."""
+    lab = lab_one
+    lab.ip(lab.peer, 'addr', 'add', '198.51.100.3/24', 'dev', 'peer0')
+    lab.settle()
+    # The admin's ruleset drops neighbour discovery: the peer knows the target's MAC beforehand.
+    mac = lab.ip_json(lab.ns, 'link', 'show', 'dev', 'eth0')[0]['address']
+    lab.ip(lab.peer, 'neigh', 'replace', '2001:db8::2', 'lladdr', mac, 'dev', 'peer0', 'nud', 'permanent')
+    nft(lab, '-f', '-', input=USER_RULESET)
+    sends = [('198.51.100.1', '198.51.100.2'), ('198.51.100.3', '198.51.100.2'), ('2001:db8::1', '2001:db8::2')]
+    assert udp_heard(lab, sends) == [], 'the admin\'s ruleset let UDP 5405 in: the test proves nothing'
+
+    adverts = lab.module('advert_firewall', name=NAME, sources=['198.51.100.1'], persist=False)
+    assert not adverts.failed and adverts.changed == 1, adverts.output
+    state, systemd = lab.tmp / 'state', lab.tmp / 'systemd'
+    args = dict(name=NAME, traffic='corosync', sources=['198.51.100.1', '2001:db8::1'],
+                destinations=['198.51.100.2', '2001:db8::2'], state_dir=str(state), systemd_dir=str(systemd))
+    check = lab.module('advert_firewall', check=True, **args)
+    assert not check.failed and check.changed == 1, check.output
+    assert ours(ruleset(lab)) and not [r for r in ruleset(lab) if 'rule' in r and r['rule'].get('comment') == COROSYNC_TAG]
+    run = lab.module('advert_firewall', **args)
+    assert not run.failed and run.changed == 1, run.output
+    assert run.result['rules']['inet filter input'] == [
+        'ipv4 udp dport 5405 from 198.51.100.1 to 198.51.100.2 accept',
+        'ipv6 udp dport 5405 from 2001:db8::1 to 2001:db8::2 accept']
+    knet = [item['rule'] for item in ruleset(lab) if 'rule' in item and item['rule'].get('comment') == COROSYNC_TAG]
+    assert sorted((r['family'], r['table']) for r in knet) == [('inet', 'filter'), ('inet', 'filter'), ('ip', 'other')]
+    # The peers' knet packets get in, from their ring addresses only; the adverts' rule is still there.
+    assert udp_heard(lab, sends) == ['198.51.100.1', '2001:db8::1']
+    assert len(ours(ruleset(lab))) == 2
+    assert lab.module('advert_firewall', **args).changed == 0
+    # Persistence of its own, beside nothing of the adverts' (those ran with persist false).
+    script = state / ('advert-firewall-%s@corosync.nftables.sh' % NAME)
+    dropin = systemd / 'nftables.service.d' / ('hanet-failover-%s@corosync.conf' % NAME)
+    assert 'ExecReload=-/bin/sh %s' % script in dropin.read_text()
+    nft(lab, '-f', '-', input='flush ruleset\n' + USER_RULESET)
+    sh('ip', 'netns', 'exec', lab.ns, 'sh', str(script))
+    assert udp_heard(lab, sends) == ['198.51.100.1', '2001:db8::1']
+
+    # Removing the adverts' rules leaves corosync's alone, and the other way round. (The reload took the adverts'
+    # rules, which had no persistence: they go in again first.)
+    assert lab.module('advert_firewall', name=NAME, sources=['198.51.100.1'], persist=False).changed == 1
+    gone = lab.module('advert_firewall', name=NAME, state='absent', persist=False, warn_when_dropped=False)
+    assert not gone.failed and gone.changed == 1 and not gone.result.get('warnings'), gone.output
+    assert ours(ruleset(lab)) == [] and udp_heard(lab, sends) == ['198.51.100.1', '2001:db8::1']
+    gone = lab.module('advert_firewall', name=NAME, traffic='corosync', state='absent', state_dir=str(state),
+                      systemd_dir=str(systemd))
+    assert not gone.failed and gone.changed == 1, gone.output
+    assert any('can drop corosync\'s traffic' in w for w in gone.result.get('warnings', [])), gone.result
+    assert not script.exists() and not dropin.exists()
+    assert [r for r in ruleset(lab) if 'rule' in r and r['rule'].get('comment') == COROSYNC_TAG] == []
+    assert udp_heard(lab, sends) == []
+    # What the module's notes say: the admin's conntrack rule lets knet through once this member has sent to the
+    # peer (its packets come from and go to 5405, so the peer's are replies).
+    assert udp_heard(lab, [sends[0]], first=[('198.51.100.2', '198.51.100.1')]) == ['198.51.100.1']
+
+
+def test_corosync_traffic_through_iptables(lab_one):
+    lab = lab_one
+    ipt = ['ip', 'netns', 'exec', lab.ns, 'iptables', '-w']
+    sh(*(ipt + ['-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']))
+    sh(*(ipt + ['-P', 'INPUT', 'DROP']))
+    original = sh(*(ipt + ['-S'])).stdout
+    sends = [('198.51.100.1', '198.51.100.2')]
+    assert udp_heard(lab, sends) == []
+    args = dict(name=NAME, traffic='corosync', sources=['198.51.100.1'], destinations=['198.51.100.2'], persist=False)
+    run = lab.module('advert_firewall', **args)
+    assert not run.failed and run.changed == 1, run.output
+    listing = sh(*(ipt + ['-S', 'INPUT'])).stdout.splitlines()
+    assert listing[1] == ('-A INPUT -s 198.51.100.1/32 -d 198.51.100.2/32 -p udp -m udp --dport 5405 -m comment '
+                          '--comment "%s" -j ACCEPT' % COROSYNC_TAG), listing
+    assert udp_heard(lab, sends) == ['198.51.100.1']
+    assert lab.module('advert_firewall', **args).changed == 0
+    gone = lab.module('advert_firewall', name=NAME, traffic='corosync', state='absent', persist=False)
+    assert not gone.failed and gone.changed == 1, gone.output
+    assert sh(*(ipt + ['-S'])).stdout == original

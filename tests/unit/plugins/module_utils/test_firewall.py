@@ -201,3 +201,92 @@ def test_wanted_rules_refuses_bad_input(sources, destinations, message):
     with pytest.raises(fw.FirewallError) as exc:
         fw.wanted_rules(sources, destinations)
     assert message in str(exc.value)
+
+
+# corosync's knet (traffic=corosync): UDP to one port, its own rules beside the adverts' ones.
+COROSYNC = fw.Traffic('corosync')
+COROSYNC_TAG = 'hanet-failover:prod@corosync'
+KNET = fw.wanted_rules(['198.51.100.12', '198.51.100.13'], ['198.51.100.11'], COROSYNC)
+
+
+def test_corosync_rules_are_udp_to_the_port_and_tagged_apart_from_the_adverts():
+    assert COROSYNC.label('prod') == 'prod@corosync' and fw.VRRP.label('prod') == 'prod'
+    text = ruleset(chain('inet', 'filter', 'input', policy='drop'), rule('inet', 'filter', 'input', 2, SSH),
+                   ours('inet', 'filter', 'input', 3))
+    before, after, commands, chains = fw.nft_plan(fw.nft_parse(text), KNET, 'prod@corosync', traffic=COROSYNC)
+    # The adverts' rule of the same cluster (tag hanet-failover:prod) is neither seen as ours nor touched.
+    assert before == {}
+    assert after == {'inet filter input': ['ipv4 udp dport 5405 from 198.51.100.12, 198.51.100.13 to 198.51.100.11 '
+                                           'accept']}
+    assert [list(c) for c in commands] == [['insert']]
+    inserted = commands[0]['insert']['rule']
+    assert inserted['comment'] == COROSYNC_TAG
+    assert {'match': {'op': '==', 'left': {'payload': {'protocol': 'udp', 'field': 'dport'}}, 'right': 5405}} \
+        in inserted['expr']
+    # As nft lists it again: idempotent; an adverts' shape under the corosync tag is replaced.
+    listed = dict(inserted, handle=9, family='inet', table='filter', chain='input')
+    text = ruleset(chain('inet', 'filter', 'input', policy='drop'), {'rule': listed}, rule('inet', 'filter', 'input', 2, SSH))
+    assert fw.nft_plan(fw.nft_parse(text), KNET, 'prod@corosync', traffic=COROSYNC)[2] == []
+    assert fw.nft_rule_shape(listed, fw.VRRP) is None
+    wrong = dict(listed, expr=fw.nft_rule_expr(4, ('198.51.100.12', '198.51.100.13'), ('198.51.100.11',)))
+    text = ruleset(chain('inet', 'filter', 'input', policy='drop'), {'rule': wrong})
+    before, after, commands, chains = fw.nft_plan(fw.nft_parse(text), KNET, 'prod@corosync', traffic=COROSYNC)
+    assert before == {'inet filter input': ['a rule changed by hand (handle 9)']}
+    assert [list(c) for c in commands] == [['delete'], ['insert']]
+
+
+def test_corosync_accepted_by_the_admin_is_seen_and_other_ports_are_not():
+    def accept(right):
+        return [{'match': {'op': '==', 'left': {'payload': {'protocol': 'udp', 'field': 'dport'}}, 'right': right}},
+                {'accept': None}]
+    for right, seen in ((5405, True), ({'set': [5404, 5405]}, True), ({'range': [5404, 5406]}, True), (5406, False)):
+        parsed = fw.nft_parse(ruleset(chain('inet', 'f', 'input', policy='drop'),
+                                      rule('inet', 'f', 'input', 3, accept(right))))
+        assert fw.nft_accepts_adverts(parsed, fw.nft_input_chains(parsed)[0], 'prod@corosync', COROSYNC) is seen
+        assert fw.nft_accepts_adverts(parsed, fw.nft_input_chains(parsed)[0], 'prod') is False
+
+
+def test_corosync_iptables_rules_and_the_adverts_rules_of_the_same_cluster_stay_apart():
+    args = fw.ipt_rule_args(4, '198.51.100.12', '198.51.100.11', 'prod@corosync', COROSYNC)
+    assert args[4:10] == ['-p', 'udp', '-m', 'udp', '--dport', '5405']
+    before, after, commands, state = fw.ipt_plan(4, IPT_DROP, KNET, 'prod@corosync', traffic=COROSYNC)
+    assert after == ['ipv4 udp dport 5405 from 198.51.100.12 to 198.51.100.11 accept',
+                     'ipv4 udp dport 5405 from 198.51.100.13 to 198.51.100.11 accept']
+    # As iptables -S lists them, after the cluster's adverts rule: idempotent, and the adverts rule is not ours.
+    adverts = '-A INPUT -s 198.51.100.12/32 -d 224.0.0.18/32 -p vrrp -m comment --comment %s -j ACCEPT' % TAG
+    listing = IPT_DROP.replace('-A INPUT -m conntrack', '\n'.join(
+        ['-A INPUT -s %s/32 -d 198.51.100.11/32 -p udp -m udp --dport 5405 -m comment --comment %s -j ACCEPT'
+         % (s, COROSYNC_TAG) for s in ('198.51.100.12', '198.51.100.13')] + [adverts]) + '\n-A INPUT -m conntrack')
+    assert fw.ipt_plan(4, listing, KNET, 'prod@corosync', traffic=COROSYNC)[2] == []
+    assert fw.ipt_ours(listing, 'prod')[0] == [('198.51.100.12', '224.0.0.18')]
+    assert fw.ipt_placed(listing, 'prod') is True
+    removed = fw.ipt_plan(4, listing, {}, 'prod@corosync', present=False, traffic=COROSYNC)[2]
+    assert len(removed) == 2 and all('udp' in c and COROSYNC_TAG in c for c in removed)
+    assert fw.ipt_accepts_adverts(IPT_DROP + '-A INPUT -p udp -m multiport --dports 5404:5406 -j ACCEPT\n',
+                                  'prod@corosync', COROSYNC) is True
+    assert fw.ipt_accepts_adverts(IPT_DROP, 'prod@corosync', COROSYNC) is False
+
+
+def test_corosync_firewalld_rich_rules_name_the_port():
+    want = fw.firewalld_wanted(fw.wanted_rules(['198.51.100.12'], ['198.51.100.11'], COROSYNC), ['public'], COROSYNC)
+    assert want == [('public', 'rule family="ipv4" source address="198.51.100.12" destination address="198.51.100.11" '
+                               'port port="5405" protocol="udp" accept')]
+    assert fw.firewalld_accepts_adverts(['rule family="ipv4" port port="5405" protocol="udp" accept'],
+                                        traffic=COROSYNC) is True
+    assert fw.firewalld_accepts_adverts([], protocols=['5405/udp'], traffic=COROSYNC) is True
+    assert fw.firewalld_accepts_adverts([want[0][1]], traffic=COROSYNC) is False
+
+
+@pytest.mark.parametrize('kind,port,message', [
+    ('ospf', 5405, "traffic: 'ospf' is not known"),
+    ('corosync', 0, 'port: 0 is not a UDP port'),
+    ('corosync', 70000, 'port: 70000 is not a UDP port'),
+])
+def test_traffic_refuses_bad_input(kind, port, message):
+    with pytest.raises(fw.FirewallError, match=message):
+        fw.Traffic(kind, port)
+
+
+def test_corosync_destinations_hint_at_the_ring_address():
+    with pytest.raises(fw.FirewallError, match="this member's own address on corosync's ring"):
+        fw.wanted_rules(['198.51.100.12'], [], COROSYNC)
