@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What the advert_firewall module is given: where each member's adverts come from and go to, from the cluster
-model. The firewall planning itself is plugins/module_utils/_firewall.py (it runs on the targets)."""
+"""What the advert_firewall module is given: which traffic the members exchange (VRRP/CARP adverts, or corosync's
+knet for Pacemaker), where it comes from and goes to, and on which interfaces, from the cluster model. The firewall
+planning itself is plugins/module_utils/_firewall.py (it runs on the targets)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,6 +16,10 @@ import ipaddress
 from ansible_collections.hanet.failover.plugins.module_utils._firewall import MULTICAST, address_sort_key
 from ansible_collections.hanet.failover.plugins.plugin_utils._cluster_addresses import own_address
 from ansible_collections.hanet.failover.plugins.plugin_utils._cluster_validation import BACKENDS, PROFILES, resolved_vip
+from ansible_collections.hanet.failover.plugins.plugin_utils._pacemaker_render import ring_address
+
+# The traffic each backend's members exchange (advert_firewall's traffic option).
+TRAFFIC = {'keepalived': 'vrrp', 'ucarp': 'vrrp', 'pacemaker': 'corosync'}
 
 
 def _link_addresses(member, interface, family, exclude):
@@ -29,8 +34,24 @@ def _link_addresses(member, interface, family, exclude):
     return found
 
 
+def _corosync_peers(member, members, profile):
+    """corosync's knet: from the other members' ring addresses to this member's, on the link that holds it."""
+    own = ring_address(member, profile)
+    sources = [ring_address(peer, profile) for peer in members if peer['name'] != member['name']]
+    interfaces = [lk['name'] for lk in member.get('links') or []
+                  if own in [entry.get('address') for entry in lk.get('addresses', [])]]
+    key = address_sort_key
+    return {'traffic': 'corosync', 'sources': sorted(set(s for s in sources if s), key=key),
+            'destinations': [own] if own else [],
+            'interfaces': interfaces or sorted(set(v.get('interface') for v in member.get('vips') or []
+                                                   if v.get('interface')))}
+
+
 def advert_peers(member, members, profile='default', backend='keepalived'):
-    """{'sources': [...], 'destinations': [...]} for one member's firewall.
+    """{'traffic': ..., 'sources': [...], 'destinations': [...], 'interfaces': [...]} for one member's firewall.
+
+    Pacemaker (traffic corosync): from the other members' ring addresses to this member's own, on the interface
+    that holds it (firewalld's zone).
 
     Sources: the other members' own addresses on each VIP's interface, of the VIP's family, without the cluster's
     VIPs (IPv6 adverts come from link-local addresses, so those are in). Destinations: the group (224.0.0.18,
@@ -38,9 +59,12 @@ def advert_peers(member, members, profile='default', backend='keepalived'):
     224.0.0.18 (with ``unicast`` to the Ethernet broadcast address).
     """
     backend = backend if backend in BACKENDS else 'keepalived'
+    profile = profile if profile in PROFILES else 'default'
+    if TRAFFIC[backend] == 'corosync':
+        return _corosync_peers(member, members, profile)
     sources, destinations = set(), set()
     for raw in member.get('vips') or []:
-        vip = resolved_vip(raw, profile if profile in PROFILES else 'default', backend)
+        vip = resolved_vip(raw, profile, backend)
         exclude = set()
         for other in member.get('vips') or []:
             try:
@@ -58,4 +82,5 @@ def advert_peers(member, members, profile='default', backend='keepalived'):
         else:
             destinations.add(MULTICAST[vip['family']])
     key = address_sort_key
-    return {'sources': sorted(sources, key=key), 'destinations': sorted(destinations, key=key)}
+    return {'traffic': 'vrrp', 'sources': sorted(sources, key=key), 'destinations': sorted(destinations, key=key),
+            'interfaces': sorted(set(v.get('interface') for v in member.get('vips') or [] if v.get('interface')))}

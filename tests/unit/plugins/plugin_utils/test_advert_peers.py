@@ -22,13 +22,27 @@ def model(vips):
 
 def test_advert_peers_multicast_unicast_and_ucarp():
     members = model(VIPS)
-    assert advert_peers(members[0], members) == {'sources': ['198.51.100.12', 'fe80::12'],
-                                                 'destinations': ['224.0.0.18', 'ff02::12']}
+    assert advert_peers(members[0], members) == {'traffic': 'vrrp', 'sources': ['198.51.100.12', 'fe80::12'],
+                                                 'destinations': ['224.0.0.18', 'ff02::12'], 'interfaces': ['eth0']}
     unicast = [dict(VIPS[0], unicast=True)]
     members = model(unicast)
-    assert advert_peers(members[1], members) == {'sources': ['198.51.100.11'], 'destinations': ['198.51.100.12']}
+    assert advert_peers(members[1], members) == {'traffic': 'vrrp', 'sources': ['198.51.100.11'],
+                                                 'destinations': ['198.51.100.12'], 'interfaces': ['eth0']}
     # ucarp: CARP, protocol 112 to 224.0.0.18 always (unicast means Ethernet broadcast there).
     carp = [dict(VIPS[0], unicast=True, auth_pass='pw')]
     members = model(carp)
-    assert advert_peers(members[0], members, 'default', 'ucarp') == {'sources': ['198.51.100.12'],
-                                                                     'destinations': ['224.0.0.18']}
+    assert advert_peers(members[0], members, 'default', 'ucarp') == {'traffic': 'vrrp', 'sources': ['198.51.100.12'],
+                                                                     'destinations': ['224.0.0.18'],
+                                                                     'interfaces': ['eth0']}
+
+
+def test_advert_peers_pacemaker_is_corosync_between_ring_addresses():
+    members = model(VIPS)
+    assert advert_peers(members[0], members, 'default', 'pacemaker') == {
+        'traffic': 'corosync', 'sources': ['198.51.100.12'], 'destinations': ['198.51.100.11'], 'interfaces': ['eth0']}
+    # A ring on another network (pacemaker_ring_address): its addresses, and the link that holds this member's.
+    members[0]['ring_address'] = '203.0.113.11'
+    members[0]['links'] = LINKS1 + [{'name': 'ring0', 'addresses': [{'family': 4, 'address': '203.0.113.11'}]}]
+    members[1]['ring_address'] = '203.0.113.12'
+    assert advert_peers(members[0], members, 'default', 'pacemaker') == {
+        'traffic': 'corosync', 'sources': ['203.0.113.12'], 'destinations': ['203.0.113.11'], 'interfaces': ['ring0']}
