@@ -5,8 +5,8 @@
 
 """Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, fleet_preflight,
 health_plan, health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts,
-pacemaker_configuration, pacemaker_nodes, service_followers, ucarp_instances, ucarp_password_problem, vip_defaults,
-vip_expectations, vip_holders, vip_successions."""
+pacemaker_configuration, pacemaker_fence_agents, pacemaker_nodes, service_followers, ucarp_instances,
+ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,16 +16,22 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hanet.failover.plugins.module_utils import _health, _hooks
 from ansible_collections.hanet.failover.plugins.plugin_utils import (
-    _cluster_state, _cluster_succession, _cluster_validation, _fleet_validation, _keepalived_render, _pacemaker_render,
-    _ucarp_render)
+    _cluster_state, _cluster_succession, _cluster_validation, _fleet_validation, _keepalived_render, _pacemaker_fencing,
+    _pacemaker_render, _ucarp_render)
 
 
-def cluster_preflight(members, cluster_name='hanet', profile='default', backend='keepalived'):
+def cluster_preflight(members, cluster_name='hanet', profile='default', backend='keepalived', stonith_devices=None):
     errors = _cluster_validation.preflight(list(members), cluster_name, profile, backend)
     if backend == 'pacemaker' and len(members) >= 2:
         errors.extend(_pacemaker_render.node_problems(list(members), profile))
         errors.extend(_pacemaker_render.configuration_problems(list(members), cluster_name, profile))
+    if backend == 'pacemaker':
+        errors.extend(_pacemaker_fencing.device_problems(list(stonith_devices or []), list(members)))
     return errors
+
+
+def pacemaker_fence_agents(devices):
+    return _pacemaker_fencing.agent_types(list(devices or []))
 
 
 def fleet_preflight(hosts, outside=None, hostvars=None, groups=None):
@@ -122,6 +128,7 @@ class FilterModule(object):
             'keepalived_vmac_name': keepalived_vmac_name,
             'links_from_facts': links_from_facts,
             'pacemaker_configuration': pacemaker_configuration,
+            'pacemaker_fence_agents': pacemaker_fence_agents,
             'pacemaker_nodes': pacemaker_nodes,
             'service_followers': service_followers,
             'ucarp_instances': ucarp_instances,

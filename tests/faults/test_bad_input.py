@@ -42,6 +42,18 @@ def pacemaker_switch(cluster):
             'cluster_vips': [dict((k, v) for k, v in vip.items() if k != 'auth_pass') for vip in cluster.vips]}
 
 
+def pacemaker_fenced(**device):
+    """A switch to Pacemaker with one fence device (its password in secret_params): refused by the preflight for the
+    device (and for the members' two Pacemaker releases), with nothing changed."""
+    def apply(cluster):
+        values = pacemaker_switch(cluster)
+        del values['cluster_pacemaker_fencing_disabled_risk_accepted']
+        values['cluster_pacemaker_stonith_devices'] = [dict({'id': 'fence-lab'}, **device)]
+        return values
+    return apply
+
+
+FENCE_PASSWORD = 'fence-s3cr3t'
 RECORD = '/etc/hanet-failover/backend'
 
 
@@ -78,6 +90,16 @@ KEEPALIVED = [
      'the user no-such-user that hooks run as'),
     # A switch to Pacemaker on members of two Debian releases: the older node could not rejoin after an election.
     ('Pacemaker of two releases', pacemaker_switch, 'cluster_backend pacemaker: the members run different Pacemaker feature sets'),
+    # Fence devices, checked against the agents' metadata on the members (the lab has no fence-agents package;
+    # Pacemaker ships fence_watchdog).
+    ('fence agent not installed',
+     pacemaker_fenced(agent='stonith:fence_ipmilan', params={'ip': '198.51.100.9'},
+                      secret_params={'password': FENCE_PASSWORD}),
+     'cluster_pacemaker_stonith_devices[fence-lab].agent: stonith:fence_ipmilan is not installed on fk-node1, fk-node2'),
+    ('fence device parameter the agent does not take',
+     pacemaker_fenced(agent='stonith:fence_watchdog', params={'pcmk_host_list': 'fk-node1'},
+                      secret_params={'passwd': FENCE_PASSWORD}),
+     'cluster_pacemaker_stonith_devices[fence-lab].secret_params.passwd: fence_watchdog takes no parameter passwd'),
     # Passes the model, fails `keepalived -t`: the live file must stay.
     ('keepalived -t rejects the file', extra(keepalived_vrrp_garp_interval=0), "vrrp_garp_interval '0' is invalid"),
 ]
@@ -136,7 +158,7 @@ def test_bad_role_input_fails_naming_the_field_and_changes_nothing(cluster, case
     assert run.returncode != 0, 'accepted: %s' % label
     assert field in output, 'the failure does not name %r:\n%s' % (field, output[-3000:])
     assert host_state(cluster) == before, 'a refused run changed a member (%s)' % label
-    secrets = [v['auth_pass'] for v in cluster.vips if v.get('auth_pass')]
+    secrets = [v['auth_pass'] for v in cluster.vips if v.get('auth_pass')] + [FENCE_PASSWORD]
     assert not [s for s in secrets if s in output], 'a password is in the output of the %s run' % label
 
 
