@@ -626,11 +626,9 @@ def firewalld_plan(record, runtime, permanent, want):
 
 
 def firewalld_accepts_adverts(rich_rules, protocols=(), traffic=VRRP):
-    """True where the zone lets the traffic in from anywhere: a protocol (vrrp) or port (5405/udp) of the zone, or a
-    rich rule without a source. Services (firewalld's high-availability) are not read."""
+    """True where the zone lets the traffic in from anywhere: a rich rule without a source (or, for adverts, a
+    protocol of the zone as given). The zone's ports and services (firewalld's high-availability) are not read."""
     if traffic.kind == 'vrrp' and any(str(p) in ('vrrp', '112') for p in protocols):
-        return True
-    if traffic.kind == 'corosync' and '%d/udp' % traffic.port in [str(p) for p in protocols]:
         return True
     return any(traffic.rich_is(r) for r in rich_rules or [] if ' accept' in r and 'source address' not in r)
 

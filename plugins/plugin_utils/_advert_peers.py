@@ -34,12 +34,21 @@ def _link_addresses(member, interface, family, exclude):
     return found
 
 
+def _canonical(text):
+    """An address as ipaddress writes it (2001:DB8::0011 -> 2001:db8::11); None for what is no address (the preflight
+    names a bad ring address)."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except (TypeError, ValueError):
+        return None
+
+
 def _corosync_peers(member, members, profile):
     """corosync's knet: from the other members' ring addresses to this member's, on the link that holds it."""
-    own = ring_address(member, profile)
-    sources = [ring_address(peer, profile) for peer in members if peer['name'] != member['name']]
+    own = _canonical(ring_address(member, profile))
+    sources = [_canonical(ring_address(peer, profile)) for peer in members if peer['name'] != member['name']]
     interfaces = [lk['name'] for lk in member.get('links') or []
-                  if own in [entry.get('address') for entry in lk.get('addresses', [])]]
+                  if own and own in [_canonical(entry.get('address')) for entry in lk.get('addresses', [])]]
     key = address_sort_key
     return {'traffic': 'corosync', 'sources': sorted(set(s for s in sources if s), key=key),
             'destinations': [own] if own else [],

@@ -20,10 +20,14 @@ import re
 from xml.etree import ElementTree
 
 FIELD = 'cluster_pacemaker_stonith_devices'
-# What Pacemaker's fencer gives the agent itself, or takes for itself (pcmk_host_map, pcmk_delay_max ...): never
-# required of the device, always accepted.
+# What Pacemaker's fencer gives the agent itself: never required of the device. (So is the parameter a device's
+# pcmk_host_argument names.)
 FENCER_GIVES = ('action', 'port', 'plug', 'nodename')
+# What Pacemaker takes for itself (its pcmk_stonith_param): pcmk_host_map, pcmk_delay_max ..., provides and
+# stonith-timeout. Always accepted.
 FENCER_PREFIX = 'pcmk_'
+FENCER_OWN = ('provides', 'stonith-timeout')
+AGENT_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
 # stonith_admin's exit code for an agent it does not know (CRM_EX_NOSUCH).
 NO_SUCH_AGENT = 105
 
@@ -41,7 +45,7 @@ def agent_types(devices):
     found = []
     for device in devices or []:
         name = agent_type(device)
-        if name and re.match(r'^[A-Za-z0-9_.-]+$', name) and name not in found:
+        if name and AGENT_NAME.match(name) and name not in found:
             found.append(name)
     return found
 
@@ -92,7 +96,7 @@ def _label(device, index):
 
 def _packages_hint(name):
     return ('install the package that provides it on every member (Debian 12: fence-agents; Debian 13: one package '
-            'per agent, such as fence-agents-%s) with cluster_pacemaker_fence_packages, or another way, then deploy '
+            'per agent, usually fence-agents-%s) with cluster_pacemaker_fence_packages, or another way, then deploy '
             'again' % re.sub(r'^fence_', '', name).replace('_', '-'))
 
 
@@ -103,7 +107,7 @@ def device_problems(devices, members):
     for index, device in enumerate(devices or []):
         label = _label(device, index)
         name = agent_type(device)
-        if name is None:
+        if name is None or not AGENT_NAME.match(name):
             errors.append('%s.agent: %r is not a fence agent; write stonith:TYPE, such as stonith:fence_ipmilan'
                           % (label, device.get('agent') if isinstance(device, dict) else device))
             continue
@@ -121,12 +125,13 @@ def device_problems(devices, members):
             for param in (device.get(part) or {}):
                 given[param] = part
         for param, part in sorted(given.items()):
-            if param not in metadata['known'] and not param.startswith(FENCER_PREFIX):
+            if param not in metadata['known'] and not param.startswith(FENCER_PREFIX) and param not in FENCER_OWN:
                 errors.append('%s.%s.%s: %s takes no parameter %s (it takes %s; and Pacemaker\'s own pcmk_*, such as '
                               'pcmk_host_list)' % (label, part, param, name, param,
                                                    ', '.join(sorted(metadata['known'] - set(FENCER_GIVES)))))
+        host_argument = (device.get('params') or {}).get('pcmk_host_argument')
         for param, alternatives in metadata['required']:
-            if not any(alt in given for alt in alternatives):
+            if not any(alt in given or alt == host_argument for alt in alternatives):
                 errors.append('%s: %s requires the parameter %s%s; give it in params (or, for a password, '
                               'secret_params)' % (label, name, param,
                                                   ' (or %s)' % ', '.join(alternatives[1:]) if alternatives[1:] else ''))

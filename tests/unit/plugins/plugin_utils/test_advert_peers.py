@@ -46,3 +46,12 @@ def test_advert_peers_pacemaker_is_corosync_between_ring_addresses():
     members[1]['ring_address'] = '203.0.113.12'
     assert advert_peers(members[0], members, 'default', 'pacemaker') == {
         'traffic': 'corosync', 'sources': ['203.0.113.12'], 'destinations': ['203.0.113.11'], 'interfaces': ['ring0']}
+
+
+def test_advert_peers_pacemaker_ring_addresses_compare_as_addresses():
+    members = model(VIPS)
+    members[0]['ring_address'] = '2001:DB8::0011'
+    members[0]['links'] = LINKS1 + [{'name': 'ring0', 'addresses': [{'family': 6, 'address': '2001:db8::11'}]}]
+    members[1]['ring_address'] = '2001:db8:0::12'
+    assert advert_peers(members[0], members, 'default', 'pacemaker') == {
+        'traffic': 'corosync', 'sources': ['2001:db8::12'], 'destinations': ['2001:db8::11'], 'interfaces': ['ring0']}

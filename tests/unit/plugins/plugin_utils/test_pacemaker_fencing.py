@@ -65,7 +65,7 @@ def test_an_agent_missing_on_a_member_is_named_with_the_package_hint():
     problems = fencing.device_problems([device(params={'ip': '192.0.2.10'})], members)
     assert problems == ['cluster_pacemaker_stonith_devices[fence-n1].agent: stonith:fence_ipmilan is not installed '
                         'on n2 (stonith_admin does not know it); install the package that provides it on every member '
-                        '(Debian 12: fence-agents; Debian 13: one package per agent, such as fence-agents-ipmilan) '
+                        '(Debian 12: fence-agents; Debian 13: one package per agent, usually fence-agents-ipmilan) '
                         'with cluster_pacemaker_fence_packages, or another way, then deploy again']
 
 
@@ -82,3 +82,19 @@ def test_a_device_without_a_stonith_agent_is_refused():
     assert problems == ["cluster_pacemaker_stonith_devices[0].agent: 'ocf:heartbeat:Dummy' is not a fence agent; "
                         "write stonith:TYPE, such as stonith:fence_ipmilan"]
     assert fencing.parse_metadata('not xml') is None and fencing.parse_metadata('<other/>') is None
+
+
+def test_pacemakers_own_parameters_and_the_host_argument():
+    members = [member('n1', ('fence_ipmilan', 0, IPMILAN))]
+    # provides and stonith-timeout are Pacemaker's; the parameter pcmk_host_argument names is given by the fencer.
+    ok = device(params={'ip': '192.0.2.10', 'provides': 'unfencing', 'stonith-timeout': '60s'})
+    assert fencing.device_problems([ok], members) == []
+    agent = IPMILAN.replace('name="ip" unique="0" required="1" obsoletes="ipaddr"', 'name="ip" unique="0" required="1"')
+    members = [member('n1', ('fence_ipmilan', 0, agent))]
+    assert fencing.device_problems([device(params={'pcmk_host_argument': 'ip'})], members) == []
+
+
+def test_an_agent_name_that_cannot_be_asked_about_is_refused():
+    assert fencing.agent_types([device(agent='stonith:fence ipmilan')]) == []
+    assert fencing.device_problems([device(agent='stonith:fence ipmilan')], [member('n1')])[0].startswith(
+        "cluster_pacemaker_stonith_devices[fence-n1].agent: 'stonith:fence ipmilan' is not a fence agent")
