@@ -540,7 +540,13 @@ def write_results():
             'api must stay and lose none.' % (FAILOVER_BOUND, FAILOVER_MARGIN, RECOVER_BOUND, BOOT_BOUND,
                                               SERVICE_CHECK['service'], SERVICE_CHECK['interval'],
                                               SERVICE_CHECK['fall'], SERVICE_CHECK['rise'], PROBE_FAILOVER_BOUND),
-            '']
+            '', 'The pacemaker rows ran on the ucarp half\'s cluster while its change matrix had made it a Pacemaker '
+            'cluster (both members Debian 12, Pacemaker 2.1, corosync\'s default token of %.0f s, the same VIPs, '
+            'and no fencing: the lab has no fence device). Their failover bound is token x 2.2 + 4 s (%.1f s), their '
+            'recovery bound %d s (a member that comes back kept its addresses; Pacemaker stops them on both members '
+            'and starts them on node1). SIGKILL and a link down are not run on Pacemaker: without fencing the '
+            'faulted member keeps its addresses where the other takes them.'
+            % (PACEMAKER_TOKEN['default'], pacemaker_failover_bound('default'), PACEMAKER_RECOVER_BOUND), '']
     write_table(RESULTS, head, ['backend', 'fault', 'one holder after (s)', 'bound (s)', 'probes lost web / api',
                                 'outage ms web / api', 'client MAC right', 'client reaches VIPs', 'result'],
                 ['backend', 'fault', 'settled', 'bound', 'lost', 'outage', 'mac', 'reach', 'result'], rows)

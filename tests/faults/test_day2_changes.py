@@ -20,6 +20,7 @@ import re
 import time
 
 from lab_cluster import HERE, kept_rows, ran_alongside, vrrp_mac, write_table
+import test_faults
 
 CHANGES = os.path.join(HERE, 'CHANGES.md')
 ROWS = []
@@ -264,6 +265,18 @@ def change(cluster, what, vips=None, priorities=None, settings=None, touched=(),
     row['result'] = 'pass'
 
 
+def pacemaker_fault_rows(cluster):
+    """Fault rows of the Pacemaker cluster this half has at this point (RESULTS.md, backend pacemaker): on the change
+    matrix's cluster, not on a third half of the suite. The lab has no fence device. So: a graceful stop; a lost
+    host that comes back (frozen, it kept its addresses: Pacemaker finds them active on both members, stops them on
+    both and starts them on node1); a partition (with two_node each side keeps quorum and, without fencing, takes
+    the VIPs). SIGKILL and a link down are left out: without fencing the faulted member keeps its addresses where
+    the other takes them, which is what fencing is for (the drill refuses both on Pacemaker for that reason)."""
+    test_faults.failover_and_back(cluster, 'graceful stop of the daemon', 'stop')
+    test_faults.failover_and_back(cluster, 'host lost (port down, frozen), back', 'host')
+    test_faults.partition_and_heal(cluster)
+
+
 def test_day2_changes_converge_with_one_holder(cluster):
     base_vips = [dict(v) for v in cluster.vips]
     base_priorities = dict(cluster.priorities)
@@ -341,6 +354,7 @@ def test_day2_changes_converge_with_one_holder(cluster):
                    bound=PACEMAKER_HANDOVER_BOUND,
                    why='one graceful move: its Pacemaker stops first; the others drop it from corosync and the CIB',
                    checks=lambda: retired_left(cluster, joiner))
+            pacemaker_fault_rows(cluster)
             change(cluster, 'switch the backend: pacemaker -> ucarp', vips=base_vips, backend='ucarp',
                    touched=every, bound=PACEMAKER_SWITCH_BOUND,
                    why='Pacemaker stops every resource and then itself on every member; then ucarp starts',

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fault matrix: each fault on the master, for keepalived and for ucarp (see conftest.py)."""
+"""Fault matrix: each fault on the master, for keepalived and for ucarp (see conftest.py). The ucarp half's cluster
+also runs three of these faults while it is a Pacemaker cluster (test_day2_changes.py, pacemaker_fault_rows)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -28,11 +29,12 @@ def client_summary(view):
 
 
 class Row:
-    """One line of RESULTS.md, written whether the test passes or fails."""
+    """One line of RESULTS.md, written whether the test passes or fails. ``suite``: the half whose cluster ran it
+    (its rows are kept per half)."""
 
     def __init__(self, cluster, fault, bound):
-        self.row = {'backend': cluster.backend, 'fault': fault, 'settled': '-', 'bound': '%.1f' % bound,
-                    'lost': '-', 'outage': '-', 'mac': '-', 'reach': '-', 'result': 'FAIL'}
+        self.row = {'backend': cluster.backend, 'suite': cluster.suite, 'fault': fault, 'settled': '-',
+                    'bound': '%.1f' % bound, 'lost': '-', 'outage': '-', 'mac': '-', 'reach': '-', 'result': 'FAIL'}
 
     def __enter__(self):
         return self.row
@@ -44,16 +46,23 @@ class Row:
         return False
 
 
-def failover_and_back(cluster, fault, kind, back_bound=RECOVER_BOUND):
+def probe_seconds(cluster, seconds):
+    """How long the client probes through a fault: ``seconds``, or for Pacemaker long enough for its failover
+    bound (corosync's token and consensus) and the recovery after it."""
+    return seconds if cluster.backend != 'pacemaker' else max(seconds, int(cluster.failover_bound) + 6)
+
+
+def failover_and_back(cluster, fault, kind, back_bound=None):
     """Fault node1 while the client probes; node2 must be the one holder within the bound, then node1 again."""
-    with Row(cluster, fault, FAILOVER_BOUND) as row:
-        cluster.wait(lambda: cluster.single_holder(cluster.node1), RECOVER_BOUND, 'steady state before the fault',
-                     stable=2)
-        cluster.start_probe(10)
+    back_bound = cluster.recover_bound if back_bound is None else back_bound
+    with Row(cluster, fault, cluster.failover_bound) as row:
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), cluster.recover_bound,
+                     'steady state before the fault', stable=2)
+        cluster.start_probe(probe_seconds(cluster, 10))
         start = time.time()
         cluster.fault(kind)
         try:
-            cluster.wait(lambda: cluster.single_holder(cluster.node2), FAILOVER_BOUND, 'failover to node2')
+            cluster.wait(lambda: cluster.single_holder(cluster.node2), cluster.failover_bound, 'failover to node2')
             row['settled'] = '%.2f' % (time.time() - start)
             view = cluster.client_ok()
             row['mac'], row['reach'] = client_summary(view)
@@ -96,18 +105,23 @@ def test_master_link_down_and_up(cluster):
 
 
 def test_partition_between_the_members_and_heal(cluster):
-    with Row(cluster, 'partition (split brain expected), heal', RECOVER_BOUND) as row:
-        cluster.wait(lambda: cluster.single_holder(cluster.node1), RECOVER_BOUND, 'steady state before the fault',
-                     stable=2)
+    partition_and_heal(cluster)
+
+
+def partition_and_heal(cluster, fault='partition (split brain expected), heal'):
+    """The members cannot hear each other: both hold the VIPs; after the heal node1 alone again."""
+    with Row(cluster, fault, cluster.recover_bound) as row:
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), cluster.recover_bound,
+                     'steady state before the fault', stable=2)
         cluster.partition()
         try:
-            cluster.wait(lambda: cluster.holders_are([cluster.node1, cluster.node2]), FAILOVER_BOUND,
+            cluster.wait(lambda: cluster.holders_are([cluster.node1, cluster.node2]), cluster.failover_bound,
                          'split brain during the partition')
         finally:
-            cluster.start_probe(12)
+            cluster.start_probe(probe_seconds(cluster, 12))
             start = time.time()
             cluster.heal()
-        cluster.wait(lambda: cluster.single_holder(cluster.node1), RECOVER_BOUND, 'one holder after the heal')
+        cluster.wait(lambda: cluster.single_holder(cluster.node1), cluster.recover_bound, 'one holder after the heal')
         row['settled'] = '%.2f' % (time.time() - start)
         view = cluster.client_ok(timeout=15)
         row['mac'], row['reach'] = client_summary(view)
