@@ -104,6 +104,7 @@ def device_problems(devices, members):
     """Problems of the fence devices, naming the device and the field, from each member's ``fence_metadata`` (the
     results of the cluster role's loop, see read_results). Members that could not be asked are skipped."""
     errors = []
+    known = [(m['name'], read_results(m.get('fence_metadata'))) for m in members]
     for index, device in enumerate(devices or []):
         label = _label(device, index)
         name = agent_type(device)
@@ -111,7 +112,7 @@ def device_problems(devices, members):
             errors.append('%s.agent: %r is not a fence agent; write stonith:TYPE, such as stonith:fence_ipmilan'
                           % (label, device.get('agent') if isinstance(device, dict) else device))
             continue
-        answers = [(m['name'], read_results(m.get('fence_metadata')).get(name)) for m in members]
+        answers = [(host, agents.get(name)) for host, agents in known]
         missing = sorted(host for host, text in answers if text == '')
         if missing:
             errors.append('%s.agent: stonith:%s is not installed on %s (stonith_admin does not know it); %s'
