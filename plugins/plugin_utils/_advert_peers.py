@@ -18,7 +18,8 @@ from ansible_collections.hanet.failover.plugins.plugin_utils._cluster_addresses 
 from ansible_collections.hanet.failover.plugins.plugin_utils._cluster_validation import BACKENDS, PROFILES, resolved_vip
 from ansible_collections.hanet.failover.plugins.plugin_utils._pacemaker_render import ring_address
 
-# The traffic each backend's members exchange (advert_firewall's traffic option).
+# The traffic each backend's members exchange (advert_firewall's traffic option); the cluster role's retire.yml
+# reads the same map as __cluster_backend_traffic (roles/cluster/vars/main.yml).
 TRAFFIC = {'keepalived': 'vrrp', 'ucarp': 'vrrp', 'pacemaker': 'corosync'}
 
 
