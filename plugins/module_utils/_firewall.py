@@ -76,11 +76,6 @@ class Traffic(object):
     def text(self):
         return 'protocol %d' % PROTOCOL if self.kind == 'vrrp' else 'udp dport %d' % self.port
 
-    def what(self):
-        if self.kind == 'vrrp':
-            return 'the cluster\'s adverts (IP protocol 112)'
-        return 'corosync\'s traffic (UDP port %d)' % self.port
-
     def nft_expr(self):
         if self.kind == 'vrrp':
             return {'match': {'op': '==', 'left': {'meta': {'key': 'l4proto'}}, 'right': PROTOCOL}}
