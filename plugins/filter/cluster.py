@@ -5,8 +5,8 @@
 
 """Cluster model filters used by the cluster and ucarp roles and the playbooks: cluster_preflight, fleet_preflight,
 health_plan, health_problems, hook_plan, keepalived_instances, keepalived_vmac_name, links_from_facts,
-pacemaker_configuration, pacemaker_fence_agents, pacemaker_nodes, service_followers, ucarp_instances,
-ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
+pacemaker_configuration, pacemaker_fence_agents, pacemaker_fence_start, pacemaker_nodes, service_followers,
+ucarp_instances, ucarp_password_problem, vip_defaults, vip_expectations, vip_holders, vip_successions."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -32,6 +32,11 @@ def cluster_preflight(members, cluster_name='hanet', profile='default', backend=
 
 def pacemaker_fence_agents(devices):
     return _pacemaker_fencing.agent_types(list(devices or []))
+
+
+def pacemaker_fence_start(status, devices):
+    ids = [d['id'] for d in devices or [] if isinstance(d, dict) and 'id' in d]
+    return _pacemaker_fencing.device_start(status, ids)
 
 
 def fleet_preflight(hosts, outside=None, hostvars=None, groups=None):
@@ -129,6 +134,7 @@ class FilterModule(object):
             'links_from_facts': links_from_facts,
             'pacemaker_configuration': pacemaker_configuration,
             'pacemaker_fence_agents': pacemaker_fence_agents,
+            'pacemaker_fence_start': pacemaker_fence_start,
             'pacemaker_nodes': pacemaker_nodes,
             'service_followers': service_followers,
             'ucarp_instances': ucarp_instances,

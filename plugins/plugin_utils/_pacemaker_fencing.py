@@ -137,3 +137,47 @@ def device_problems(devices, members):
                               'secret_params)' % (label, name, param,
                                                   ' (or %s)' % ', '.join(alternatives[1:]) if alternatives[1:] else ''))
     return errors
+
+
+def device_start(status, device_ids):
+    """Whether the fence devices have started, from ``crm_mon --one-shot --output-as xml``: ``{'pending': [ids
+    still starting], 'problems': [one message per device that did not start]}``. A device is settled once it runs
+    (role Started, not failed), or once its start failed on every node that could run it (online, not in standby,
+    maintenance or pending): Pacemaker then leaves it stopped. The problem names the device and what its start came
+    to on each node. Failures a device has outlived (it runs on another node) are no problem: Pacemaker fences with
+    it. A monitor failure is none either: Pacemaker restarts the device where it was."""
+    try:
+        root = ElementTree.fromstring(status)
+    except (ElementTree.ParseError, TypeError, ValueError):
+        return {'pending': list(device_ids), 'problems': []}
+    nodes = root.find('nodes')
+    usable = set(node.get('name') for node in (nodes if nodes is not None else [])
+                 if node.get('online') == 'true' and node.get('type', 'member') == 'member'
+                 and all(node.get(flag, 'false') == 'false' for flag in ('standby', 'maintenance', 'pending')))
+    running = set()
+    for resource in root.iter('resource'):
+        if resource.get('role') == 'Started' and resource.get('failed') != 'true':
+            running.add(resource.get('id'))
+    failures = {}
+    for failure in root.iter('failure'):
+        # op_key is RESOURCE_TASK_INTERVAL.
+        device = (failure.get('op_key') or '').rsplit('_', 2)[0]
+        if device in device_ids and failure.get('task') == 'start':
+            reason = failure.get('exitreason') or failure.get('exitstatus') or 'failed'
+            failures.setdefault(device, {})[failure.get('node')] = 'start %s' % reason
+    pending, problems = [], []
+    for device in device_ids:
+        if device in running:
+            continue
+        failed = failures.get(device, {})
+        if usable and usable <= set(failed):
+            problems.append(
+                '%s[%s]: the fence device did not start (%s). Pacemaker cannot fence with it, and so recovers nothing '
+                'after a host loss. Check its parameters (the device\'s address, user and password) and that every '
+                'member reaches the device (the fencer logs why: journalctl -u pacemaker), then deploy again: a '
+                'change of its parameters makes Pacemaker try again; where they stay the same (the network was '
+                'mended), clear its failures first (crm_resource --cleanup --resource %s)' % (
+                    FIELD, device, '; '.join('on %s: %s' % (node, failed[node]) for node in sorted(failed)), device))
+        else:
+            pending.append(device)
+    return {'pending': pending, 'problems': problems}

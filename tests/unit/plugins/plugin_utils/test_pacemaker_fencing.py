@@ -98,3 +98,82 @@ def test_an_agent_name_that_cannot_be_asked_about_is_refused():
     assert fencing.agent_types([device(agent='stonith:fence ipmilan')]) == []
     assert fencing.device_problems([device(agent='stonith:fence ipmilan')], [member('n1')])[0].startswith(
         "cluster_pacemaker_stonith_devices[fence-n1].agent: 'stonith:fence ipmilan' is not a fence agent")
+
+
+# crm_mon --one-shot --output-as xml (Pacemaker 2.1), shortened: two online nodes, fence device fence-n1 running on
+# n2, fence-n2 stopped after its start failed on both nodes (a wrong password).
+STATUS = '''<pacemaker-result api-version="2.25" request="crm_mon --one-shot --output-as xml">
+  <nodes>
+    <node name="n1" id="1" online="true" standby="false" type="member"/>
+    <node name="n2" id="2" online="true" standby="false" type="member"/>
+  </nodes>
+  <resources>
+    <resource id="fence-n1" resource_agent="stonith:fence_ipmilan" role="Started" active="true" failed="false">
+      <node name="n2" id="2" cached="true"/>
+    </resource>
+    <resource id="fence-n2" resource_agent="stonith:fence_ipmilan" role="Stopped" active="false" failed="false"/>
+  </resources>
+  <failures>
+    <failure op_key="fence-n2_start_0" node="n1" exitstatus="error" exitreason="" exitcode="1" task="start"/>
+    <failure op_key="fence-n2_start_0" node="n2" exitstatus="error" exitreason="" exitcode="1" task="start"/>
+  </failures>
+  <status code="0" message="OK"/>
+</pacemaker-result>'''
+
+
+def test_device_start_a_running_device_is_settled_and_a_failed_one_named_per_node():
+    state = fencing.device_start(STATUS, ['fence-n1', 'fence-n2'])
+    assert state['pending'] == []
+    assert len(state['problems']) == 1
+    problem = state['problems'][0]
+    assert problem.startswith('cluster_pacemaker_stonith_devices[fence-n2]: the fence device did not start')
+    assert 'on n1: start error' in problem and 'on n2: start error' in problem
+    assert 'password' in problem  # the fix names what to check, never a value
+
+
+def test_device_start_pending_until_it_failed_on_every_online_node():
+    one_failure = STATUS.replace('<failure op_key="fence-n2_start_0" node="n2" exitstatus="error" exitreason="" '
+                                 'exitcode="1" task="start"/>', '')
+    assert fencing.device_start(one_failure, ['fence-n2']) == {'pending': ['fence-n2'], 'problems': []}
+    # A node that is offline cannot try it: failures on every online node settle it.
+    n2_offline = one_failure.replace('name="n2" id="2" online="true"', 'name="n2" id="2" online="false"')
+    assert len(fencing.device_start(n2_offline, ['fence-n2'])['problems']) == 1
+
+
+def test_device_start_a_device_not_yet_in_the_status_or_an_unreadable_status_is_pending():
+    assert fencing.device_start(STATUS, ['fence-n3']) == {'pending': ['fence-n3'], 'problems': []}
+    assert fencing.device_start('', ['fence-n1']) == {'pending': ['fence-n1'], 'problems': []}
+    assert fencing.device_start('not xml', ['fence-n1']) == {'pending': ['fence-n1'], 'problems': []}
+
+
+def test_device_start_only_nodes_that_can_run_it_count_and_only_start_failures():
+    one_failure = STATUS.replace('<failure op_key="fence-n2_start_0" node="n2" exitstatus="error" exitreason="" '
+                                 'exitcode="1" task="start"/>', '')
+    # n2 in standby (a drained member) cannot start it: the failure on n1 settles it.
+    standby = one_failure.replace('name="n2" id="2" online="true" standby="false"',
+                                  'name="n2" id="2" online="true" standby="true"')
+    assert len(fencing.device_start(standby, ['fence-n2'])['problems']) == 1
+    # A failed monitor is not a failed start: Pacemaker restarts the device where it was.
+    monitors = STATUS.replace('task="start"', 'task="monitor"').replace('_start_0', '_monitor_60000')
+    assert fencing.device_start(monitors, ['fence-n2']) == {'pending': ['fence-n2'], 'problems': []}
+
+
+def test_device_start_a_problem_names_the_cleanup_for_unchanged_parameters():
+    problem = fencing.device_start(STATUS, ['fence-n2'])['problems'][0]
+    assert 'crm_resource --cleanup --resource fence-n2' in problem
+
+
+def test_device_start_an_earlier_failure_of_a_device_that_runs_is_no_problem():
+    ran_elsewhere = STATUS.replace('op_key="fence-n2_start_0" node="n1"', 'op_key="fence-n1_start_0" node="n1"')
+    assert fencing.device_start(ran_elsewhere, ['fence-n1']) == {'pending': [], 'problems': []}
+
+
+def test_device_start_matches_whole_ids():
+    # With fence-n1 stopped, the failures of fence-n1_b (op_key fence-n1_b_start_0) and of fence-n10 are not its own.
+    stopped = STATUS.replace('id="fence-n1" resource_agent="stonith:fence_ipmilan" role="Started"',
+                             'id="fence-n1" resource_agent="stonith:fence_ipmilan" role="Stopped"')
+    others = stopped.replace('op_key="fence-n2_start_0" node="n1"', 'op_key="fence-n1_b_start_0" node="n1"')
+    others = others.replace('op_key="fence-n2_start_0" node="n2"', 'op_key="fence-n10_start_0" node="n2"')
+    assert fencing.device_start(others, ['fence-n1']) == {'pending': ['fence-n1'], 'problems': []}
+    own = stopped.replace('fence-n2_start_0', 'fence-n1_start_0')
+    assert len(fencing.device_start(own, ['fence-n1'])['problems']) == 1
