@@ -25,6 +25,8 @@ import time
 
 import yaml
 
+import lab_fencing
+
 HERE = os.path.dirname(os.path.realpath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 LAB = os.path.join(REPO, 'scripts', 'lab')
@@ -169,6 +171,10 @@ class Cluster:
         self.inventory = os.path.join(tmp_dir, 'inventory.yml')
         self.pids = {}
         self.tmp = tmp_dir
+        # The lab's BMCs while the cluster fences (fence_with_bmcs), and when each member's container last started.
+        self.bmcs = None
+        self.started = {}
+        self.bmc_mark = 0
 
     @property
     def units(self):
@@ -177,10 +183,16 @@ class Cluster:
         return ['ucarp@%s' % v['name'] for v in self.vips]
 
     @property
+    def fences(self):
+        """Whether the cluster fences: a Pacemaker cluster with fence devices (fence_with_bmcs)."""
+        return self.backend == 'pacemaker' and bool(self.settings.get('cluster_pacemaker_stonith_devices'))
+
+    @property
     def failover_bound(self):
         """Seconds from the master's loss to the takeover, at most (FAILOVER_BOUND for keepalived and ucarp)."""
         if self.backend == 'pacemaker':
-            return pacemaker_failover_bound(self.settings.get('cluster_profile', 'default'))
+            return pacemaker_failover_bound(self.settings.get('cluster_profile', 'default')) + (
+                lab_fencing.FENCE_BOUND if self.fences else 0)
         return FAILOVER_BOUND
 
     @property
@@ -203,8 +215,8 @@ class Cluster:
         cluster_vars = {'cluster_name': self.name, 'cluster_backend': self.backend, 'cluster_vips': self.vips,
                         # Restart a killed daemon after 10 s, so the failover is seen before the old master returns.
                         'keepalived_restart_sec': 10, 'ucarp_restart_sec': 10}
-        if self.backend == 'pacemaker':
-            # The lab has no fence device yet: its Pacemaker clusters run without fencing, said explicitly.
+        if self.backend == 'pacemaker' and not self.fences:
+            # Without the lab's BMCs (fence_with_bmcs) a Pacemaker cluster runs without fencing, said explicitly.
             cluster_vars['cluster_pacemaker_fencing_disabled_risk_accepted'] = True
         cluster_vars.update(self.settings)
         inventory = {'all': {
@@ -262,6 +274,15 @@ class Cluster:
         self.write_inventory()
         self.deploy()
 
+    def fence_with_bmcs(self):
+        """Start the lab's BMCs for the members; the settings that make the cluster fence through them."""
+        if self.bmcs is None:
+            self.bmcs = lab_fencing.LabBmcs(self.tmp, dict((h, self.ips[h]) for h in self.members))
+            self.bmcs.start()
+        suites = set(self.suites[h] for h in self.members)
+        assert len(suites) == 1, 'fence_with_bmcs: members of one Debian release only (%s)' % suites
+        return dict(self.settings, **self.bmcs.settings(suites.pop()))
+
     def retire_member(self, host):
         """Mark a member cluster_member_state absent (it stays in the inventory until forget_member)."""
         self.members.remove(host)
@@ -276,6 +297,9 @@ class Cluster:
 
     def down(self):
         self.heal()
+        if self.bmcs is not None:
+            self.bmcs.stop()
+            self.bmcs = None
         run([LAB, 'down'] + list(self.ips), check=False)
 
     def playbook(self, *extra, **kwargs):
@@ -423,10 +447,18 @@ class Cluster:
         """Fault the master (node1): 'stop' or 'kill' its daemon, take its 'link' down, stop its 'container', or
         lose its 'host': its bridge port goes down and its processes freeze (podman pause) at the same instant,
         so nothing it sends or answers reaches anyone (podman kill leaves its network namespace answering)."""
+        if self.fenced(kind):
+            # When node1 last booted, and how far the BMCs' log went: read before the fault (outside the measured
+            # time only for these faults; the others are timed without it).
+            self.started[self.node1] = self.started_at(self.node1)
+            self.bmc_mark = len(self.bmcs.events())
         if kind == 'stop':
             self.systemctl(self.node1, 'stop', *self.units)
         elif kind == 'kill':
-            self.systemctl(self.node1, 'kill', '--signal=SIGKILL', *self.units)
+            # Pacemaker: corosync, the membership, as the drill does (a SIGKILL of Pacemaker alone is restarted
+            # within a second, and the survivor then fenced the member in some runs and not in others).
+            self.systemctl(self.node1, 'kill', '--signal=SIGKILL',
+                           *(['corosync'] if self.backend == 'pacemaker' else self.units))
         elif kind == 'link':
             self.exec(self.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'down')
         elif kind == 'container':
@@ -443,9 +475,38 @@ class Cluster:
         else:
             raise ValueError('unknown fault %r' % kind)
 
+    def started_at(self, host):
+        return run(['podman', 'inspect', '--format', '{{.State.StartedAt}}', host]).stdout.strip()
+
+    def check_fenced(self, kind):
+        """After the takeover, where fault(kind) gets node1 fenced: its BMC has powered it off already (Pacemaker
+        starts its resources elsewhere only once the fencing has succeeded)."""
+        if self.fenced(kind):
+            since = self.bmcs.events()[self.bmc_mark:]
+            assert '%s: power off' % self.node1 in since, (
+                'node2 took the VIPs before %s was fenced; the BMCs\' log since the fault:\n%s' % (self.node1, since))
+
+    def fenced(self, kind):
+        """Whether fault(kind) gets node1 fenced: it stops answering or its cluster stack dies, and the cluster
+        fences. A graceful stop is no reason to fence."""
+        return self.fences and kind in ('kill', 'link', 'host')
+
     def undo(self, kind):
-        """Undo fault(kind): start the daemon, raise the link, or start the container and wait for its boot."""
-        if kind in ('stop', 'kill'):
+        """Undo fault(kind): start the daemon, raise the link, or start the container and wait for its boot. Where
+        the cluster fenced node1 (fenced(kind)), its BMC power-cycled it: wait for the new boot instead (and assert
+        that it came; nothing else restarts the container)."""
+        if self.fenced(kind):
+            before = self.started[self.node1]
+            try:
+                self.wait(lambda: self.started_at(self.node1) != before, lab_fencing.REBOOT_BOUND,
+                          '%s power-cycled by its BMC (fenced)' % self.node1)
+            except AssertionError as error:
+                raise AssertionError('%s; the BMCs\' log since the fault:\n%s'
+                                     % (error, self.bmcs.events()[self.bmc_mark:]))
+            self.lost.discard(self.node1)  # its old port went with the old container
+            self.pids.clear()
+            self.wait_booted(self.node1)
+        elif kind in ('stop', 'kill'):
             self.systemctl(self.node1, 'start', *self.units)
         elif kind == 'link':
             self.exec(self.node1, 'ip', 'link', 'set', 'dev', 'eth0', 'up')
@@ -541,12 +602,17 @@ def write_results():
                                               SERVICE_CHECK['service'], SERVICE_CHECK['interval'],
                                               SERVICE_CHECK['fall'], SERVICE_CHECK['rise'], PROBE_FAILOVER_BOUND),
             '', 'The pacemaker rows ran on the ucarp half\'s cluster while its change matrix had made it a Pacemaker '
-            'cluster (both members Debian 12, Pacemaker 2.1, corosync\'s default token of %.0f s, the same VIPs, '
-            'and no fencing: the lab has no fence device). Their failover bound is token x 2.2 + 4 s (%.1f s), their '
-            'recovery bound %d s (a member that comes back kept its addresses; Pacemaker stops them on both members '
-            'and starts them on node1). SIGKILL and a link down are not run on Pacemaker: without fencing the '
-            'faulted member keeps its addresses where the other takes them.'
-            % (PACEMAKER_TOKEN['default'], pacemaker_failover_bound('default'), PACEMAKER_RECOVER_BOUND), '']
+            'cluster (both members Debian 12, Pacemaker 2.1, corosync\'s default token of %.0f s, the same VIPs). The '
+            'graceful stop and the partition ran without fencing (the partition\'s recovery bound is %d s: both '
+            'members kept the addresses; Pacemaker stops them on both and starts them on node1). The rows marked '
+            'fenced ran once the cluster fenced through the lab\'s BMCs (scripts/lab_bmc.py: IPMI on the host, '
+            'reached by the packaged fence_ipmilan that the role installed; power off cuts the member\'s port and '
+            'kills it, power on boots it after a %d s firmware delay): node2 fenced node1 before it took the VIPs, '
+            'and node1 rebooted, rejoined and took them back. Their failover bound is token x 2.2 + 4 s + %d s for '
+            'the fencing (%.1f s); without fencing it is %.1f s.'
+            % (PACEMAKER_TOKEN['default'], PACEMAKER_RECOVER_BOUND, lab_fencing.BOOT_DELAY, lab_fencing.FENCE_BOUND,
+               pacemaker_failover_bound('default') + lab_fencing.FENCE_BOUND, pacemaker_failover_bound('default')),
+            '']
     write_table(RESULTS, head, ['backend', 'fault', 'one holder after (s)', 'bound (s)', 'probes lost web / api',
                                 'outage ms web / api', 'client MAC right', 'client reaches VIPs', 'result'],
                 ['backend', 'fault', 'settled', 'bound', 'lost', 'outage', 'mac', 'reach', 'result'], rows)

@@ -267,14 +267,42 @@ def change(cluster, what, vips=None, priorities=None, settings=None, touched=(),
 
 def pacemaker_fault_rows(cluster):
     """Fault rows of the Pacemaker cluster this half has at this point (RESULTS.md, backend pacemaker): on the change
-    matrix's cluster, not on a third half of the suite. The lab has no fence device. So: a graceful stop; a lost
-    host that comes back (frozen, it kept its addresses: Pacemaker finds them active on both members, stops them on
-    both and starts them on node1); a partition (with two_node each side keeps quorum and, without fencing, takes
-    the VIPs). SIGKILL and a link down are left out: without fencing the faulted member keeps its addresses where
-    the other takes them, which is what fencing is for (the drill refuses both on Pacemaker for that reason)."""
+    matrix's cluster, not on a third half of the suite. First without fencing: a graceful stop, and a partition (with
+    two_node each side keeps quorum and, without fencing, takes the VIPs; with fencing each side would fence the
+    other, which the fence delays are for). Then the cluster fences through the lab's BMCs (fence_ipmilan, which the
+    role installs; a change of its own), and the faults that need fencing run: SIGKILL of corosync (the membership;
+    see playbooks/failover_drill.yml for why not of Pacemaker), the link down, the host lost. Each time node2 fences node1 (its BMC cuts its port, kills it and, after the firmware's delay,
+    boots it), then takes the VIPs; node1 boots, rejoins and takes them back."""
     test_faults.failover_and_back(cluster, 'graceful stop of the daemon', 'stop')
-    test_faults.failover_and_back(cluster, 'host lost (port down, frozen), back', 'host')
     test_faults.partition_and_heal(cluster)
+    # The drill refuses kill without fencing, and changes nothing.
+    started = cluster.started_at(cluster.node1)
+    refused = drill(cluster, 'kill', check=False)
+    assert refused.returncode != 0 and 'needs fencing' in refused.stdout, refused.stdout[-3000:]
+    assert cluster.single_holder(cluster.node1) and cluster.started_at(cluster.node1) == started
+    change(cluster, 'pacemaker: fence through the lab BMCs (fence_ipmilan, installed by the role)',
+           settings=cluster.fence_with_bmcs(), bound=PACEMAKER_HANDOVER_BOUND,
+           why='no VIP moves: the fence devices start, stonith-enabled')
+    test_faults.failover_and_back(cluster, 'SIGKILL of corosync (fenced, rebooted)', 'kill')
+    test_faults.failover_and_back(cluster, 'master link down (fenced, rebooted)', 'link')
+    test_faults.failover_and_back(cluster, 'host lost (port down, frozen; fenced, rebooted)', 'host')
+    # The drill's kill on a fenced Pacemaker cluster: node1 is fenced (rebooted), node2 takes the VIPs, node1 takes
+    # them back once it has rebooted, and the drill says it saw the reboot.
+    started = cluster.started_at(cluster.node1)
+    report = os.path.join(cluster.tmp, 'drill-kill.json')
+    drill(cluster, 'kill', '-e', 'failover_drill_report_file=%s' % report)
+    with open(report) as handle:
+        result = json.load(handle)
+    assert result['faulted_member'] == cluster.node1 and result['faulted_member_fenced'] is True, result
+    assert all(v['holder_after'] == cluster.node2 and v['holder_after_failback'] == cluster.node1
+               for v in result['vips'].values()), result
+    assert cluster.started_at(cluster.node1) != started, 'the drill saw a reboot that the lab did not make'
+    cluster.pids.clear()
+
+
+def drill(cluster, fault, *extra, **kwargs):
+    """playbooks/failover_drill.yml with that fault against the cluster."""
+    return cluster.playbook('-e', 'failover_drill_fault=%s' % fault, *extra, name='failover_drill.yml', **kwargs)
 
 
 def test_day2_changes_converge_with_one_holder(cluster):
@@ -356,7 +384,7 @@ def test_day2_changes_converge_with_one_holder(cluster):
                    checks=lambda: retired_left(cluster, joiner))
             pacemaker_fault_rows(cluster)
             change(cluster, 'switch the backend: pacemaker -> ucarp', vips=base_vips, backend='ucarp',
-                   touched=every, bound=PACEMAKER_SWITCH_BOUND,
+                   settings=base_settings, touched=every, bound=PACEMAKER_SWITCH_BOUND,
                    why='Pacemaker stops every resource and then itself on every member; then ucarp starts',
                    checks=lambda: switched_left(cluster, 'pacemaker'))
     finally:

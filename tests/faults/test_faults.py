@@ -64,6 +64,7 @@ def failover_and_back(cluster, fault, kind, back_bound=None):
         try:
             cluster.wait(lambda: cluster.single_holder(cluster.node2), cluster.failover_bound, 'failover to node2')
             row['settled'] = '%.2f' % (time.time() - start)
+            cluster.check_fenced(kind)
             view = cluster.client_ok()
             row['mac'], row['reach'] = client_summary(view)
             probe = cluster.probe_result()
