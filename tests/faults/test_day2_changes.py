@@ -271,8 +271,9 @@ def pacemaker_fault_rows(cluster):
     two_node each side keeps quorum and, without fencing, takes the VIPs; with fencing each side would fence the
     other, which the fence delays are for). Then the cluster fences through the lab's BMCs (fence_ipmilan, which the
     role installs; a change of its own), and the faults that need fencing run: SIGKILL of corosync (the membership;
-    see playbooks/failover_drill.yml for why not of Pacemaker), the link down, the host lost. Each time node2 fences node1 (its BMC cuts its port, kills it and, after the firmware's delay,
-    boots it), then takes the VIPs; node1 boots, rejoins and takes them back."""
+    see playbooks/failover_drill.yml for why not of Pacemaker), the link down, the host lost. Each time node2 fences
+    node1 (its BMC cuts its port, kills it and, after the firmware's delay, boots it), then takes the VIPs; node1
+    boots, rejoins and takes them back."""
     test_faults.failover_and_back(cluster, 'graceful stop of the daemon', 'stop')
     test_faults.partition_and_heal(cluster)
     # The drill refuses kill without fencing, and changes nothing.
