@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
 # Copyright (c) hanet.failover contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The lab's BMCs: the power control a real server has beside its host, for Pacemaker's fence agent.
@@ -23,9 +23,10 @@ What a power command does to the member (its container):
   no server that takes a minute to boot ever meets.
 - cycle, reset: off, then on.
 The chassis state the BMC reports is the one last commanded (or, at start, whether the container runs), as a real
-BMC reports chassis power, not whether the OS has booted. The port goes down in the IPMI loop itself, before the
-BMC answers (a power cut is immediate); the kill and the start run in order in a worker per member, off the loop,
-so that a slow ``podman start`` never delays the answer to another member's request.
+BMC reports chassis power, not whether the OS has booted. One IPMI loop serves every member. A power off finds the
+member's port and takes it down in that loop, before the BMC answers (a power cut is immediate; a few podman and ip
+calls, well under a second); the kill and the start run in order in a worker per member, off the loop, so that a
+slow ``podman start`` never holds up the answers.
 
 CONFIG (JSON, written by the lab's harness) holds no secret itself::
 
@@ -75,11 +76,11 @@ def bridge_port(name):
     if not sandbox:
         return None
     line = subprocess.run(['nsenter', '--net=%s' % sandbox, 'ip', '-o', 'link', 'show', 'dev', 'eth0'],
-                          stdout=subprocess.PIPE, universal_newlines=True, check=False).stdout
+                          stdout=subprocess.PIPE, universal_newlines=True, check=False, timeout=30).stdout
     # "2: eth0@if23: <...>": the peer's index on the host.
     peer = line.split(':')[1].strip().partition('@if')[2] if line else ''
     for host_line in subprocess.run(['ip', '-o', 'link', 'show'], stdout=subprocess.PIPE,
-                                    universal_newlines=True, check=False).stdout.splitlines():
+                                    universal_newlines=True, check=False, timeout=30).stdout.splitlines():
         index, name_part = host_line.split(':')[0:2]
         if index.strip() == peer:
             return name_part.strip().split('@')[0]
@@ -120,10 +121,9 @@ class MemberBmc(pyghmi_bmc.Bmc):
 
     def power_on(self):
         with self.lock:
-            if self.powered:
-                return 0
             self.powered = True
             log('%s: power on' % self.container)
+            # The worker starts the container unless it runs (whatever was commanded before).
             self.work.put('start')
         return 0
 
@@ -147,12 +147,15 @@ class MemberBmc(pyghmi_bmc.Bmc):
                         podman('wait', self.container, check=False)
                     log('%s: off (%s)' % (self.container, container_state(self.container)))
                 elif action == 'start':
+                    if container_state(self.container) in ('running', 'paused'):
+                        continue
                     time.sleep(self.boot_delay)
                     with self.lock:
-                        if not self.powered:  # powered off again during the firmware's delay
-                            log('%s: not started (powered off again)' % self.container)
-                            continue
-                        podman('start', self.container)
+                        powered = self.powered
+                    if not powered:  # powered off again during the firmware's delay
+                        log('%s: not started (powered off again)' % self.container)
+                        continue
+                    podman('start', self.container)
                     log('%s: started (booting)' % self.container)
             except Exception as error:  # pylint: disable=broad-except
                 log('%s: %s failed: %s' % (self.container, action, error))

@@ -160,9 +160,10 @@ def device_start(status, device_ids):
             running.add(resource.get('id'))
     failures = {}
     for failure in root.iter('failure'):
-        # op_key is RESOURCE_TASK_INTERVAL.
-        device = (failure.get('op_key') or '').rsplit('_', 2)[0]
-        if device in device_ids and failure.get('task') == 'start':
+        # op_key is RESOURCE_TASK_INTERVAL (always there; the task attribute may not be).
+        parts = (failure.get('op_key') or '').rsplit('_', 2)
+        device, task = parts[0], parts[1] if len(parts) == 3 else failure.get('task')
+        if device in device_ids and task == 'start':
             reason = failure.get('exitreason') or failure.get('exitstatus') or 'failed'
             failures.setdefault(device, {})[failure.get('node')] = 'start %s' % reason
     pending, problems = [], []

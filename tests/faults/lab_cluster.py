@@ -447,11 +447,6 @@ class Cluster:
         """Fault the master (node1): 'stop' or 'kill' its daemon, take its 'link' down, stop its 'container', or
         lose its 'host': its bridge port goes down and its processes freeze (podman pause) at the same instant,
         so nothing it sends or answers reaches anyone (podman kill leaves its network namespace answering)."""
-        if self.fenced(kind):
-            # When node1 last booted, and how far the BMCs' log went: read before the fault (outside the measured
-            # time only for these faults; the others are timed without it).
-            self.started[self.node1] = self.started_at(self.node1)
-            self.bmc_mark = len(self.bmcs.events())
         if kind == 'stop':
             self.systemctl(self.node1, 'stop', *self.units)
         elif kind == 'kill':
@@ -474,6 +469,13 @@ class Cluster:
                                      % (self.node1, pause.returncode, down.returncode))
         else:
             raise ValueError('unknown fault %r' % kind)
+
+    def prepare_fault(self, kind):
+        """Before fault(kind), outside the measured time: where node1 will be fenced, when its container last
+        started and how far the BMCs' log went."""
+        if self.fenced(kind):
+            self.started[self.node1] = self.started_at(self.node1)
+            self.bmc_mark = len(self.bmcs.events())
 
     def started_at(self, host):
         return run(['podman', 'inspect', '--format', '{{.State.StartedAt}}', host]).stdout.strip()

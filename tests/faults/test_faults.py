@@ -59,6 +59,7 @@ def failover_and_back(cluster, fault, kind, back_bound=None):
         cluster.wait(lambda: cluster.single_holder(cluster.node1), cluster.recover_bound,
                      'steady state before the fault', stable=2)
         cluster.start_probe(probe_seconds(cluster, 10))
+        cluster.prepare_fault(kind)
         start = time.time()
         cluster.fault(kind)
         try:
