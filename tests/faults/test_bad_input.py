@@ -90,12 +90,15 @@ KEEPALIVED = [
      'the user no-such-user that hooks run as'),
     # A switch to Pacemaker on members of two Debian releases: the older node could not rejoin after an election.
     ('Pacemaker of two releases', pacemaker_switch, 'cluster_backend pacemaker: the members run different Pacemaker feature sets'),
-    # Fence devices, checked against the agents' metadata on the members (the lab has no fence-agents package;
-    # Pacemaker ships fence_watchdog).
+    # Fence devices, checked against the agents' metadata on the members. Debian 12's pacemaker recommends
+    # fence-agents, which the lab's repository holds (the lab's BMCs use fence_ipmilan), so its members get every
+    # agent with Pacemaker, as Debian 12 hosts do; Debian 13's fence-agents pulls in every agent package, which the
+    # lab's repository does not all hold, so its members get none. An agent no package provides stands for one that
+    # is missing on every member. Pacemaker ships fence_watchdog.
     ('fence agent not installed',
-     pacemaker_fenced(agent='stonith:fence_ipmilan', params={'ip': '198.51.100.9'},
+     pacemaker_fenced(agent='stonith:fence_hanetlab', params={'ip': '198.51.100.9'},
                       secret_params={'password': FENCE_PASSWORD}),
-     'cluster_pacemaker_stonith_devices[fence-lab].agent: stonith:fence_ipmilan is not installed on fk-node1, fk-node2'),
+     'cluster_pacemaker_stonith_devices[fence-lab].agent: stonith:fence_hanetlab is not installed on fk-node1, fk-node2'),
     ('fence device parameter the agent does not take',
      pacemaker_fenced(agent='stonith:fence_watchdog', params={'pcmk_host_list': 'fk-node1'},
                       secret_params={'passwd': FENCE_PASSWORD}),
