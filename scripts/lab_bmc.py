@@ -70,6 +70,11 @@ def container_state(name):
     return result.stdout.strip() if result.returncode == 0 else 'missing'
 
 
+def is_up(name):
+    """Whether the container runs (frozen counts: a hung host is still powered)."""
+    return container_state(name) in ('running', 'paused')
+
+
 def bridge_port(name):
     """The host side of the container's eth0, read through its network namespace (a frozen container can't exec)."""
     sandbox = podman('inspect', '--format', '{{.NetworkSettings.SandboxKey}}', name).stdout.strip()
@@ -94,7 +99,7 @@ class MemberBmc(pyghmi_bmc.Bmc):
         super(MemberBmc, self).__init__(authdata, port=port, address=address)
         self.container = container
         self.boot_delay = boot_delay
-        self.powered = container_state(container) in ('running', 'paused')
+        self.powered = is_up(container)
         self.lock = threading.Lock()
         self.work = queue.Queue()
         threading.Thread(target=self.worker, daemon=True).start()
@@ -108,7 +113,7 @@ class MemberBmc(pyghmi_bmc.Bmc):
             self.powered = False
             # Whatever was commanded before: a container that runs (started by someone else) is cut too, so that
             # an "off" this BMC confirms is always true.
-            if container_state(self.container) not in ('running', 'paused'):
+            if not is_up(self.container):
                 log('%s: power off (already off)' % self.container)
             else:
                 # The power cut: the port first, at once, in this thread; the kill may take a moment.
@@ -142,12 +147,12 @@ class MemberBmc(pyghmi_bmc.Bmc):
             action = self.work.get()
             try:
                 if action == 'kill':
-                    if container_state(self.container) in ('running', 'paused'):
+                    if is_up(self.container):
                         podman('kill', self.container)
                         podman('wait', self.container, check=False)
                     log('%s: off (%s)' % (self.container, container_state(self.container)))
                 elif action == 'start':
-                    if container_state(self.container) in ('running', 'paused'):
+                    if is_up(self.container):
                         continue
                     time.sleep(self.boot_delay)
                     with self.lock:
