@@ -90,11 +90,10 @@ KEEPALIVED = [
      'the user no-such-user that hooks run as'),
     # A switch to Pacemaker on members of two Debian releases: the older node could not rejoin after an election.
     ('Pacemaker of two releases', pacemaker_switch, 'cluster_backend pacemaker: the members run different Pacemaker feature sets'),
-    # Fence devices, checked against the agents' metadata on the members. Debian 12's pacemaker recommends
-    # fence-agents, which the lab's repository holds (the lab's BMCs use fence_ipmilan), so its members get every
-    # agent with Pacemaker, as Debian 12 hosts do; Debian 13's fence-agents pulls in every agent package, which the
-    # lab's repository does not all hold, so its members get none. An agent no package provides stands for one that
-    # is missing on every member. Pacemaker ships fence_watchdog.
+    # Fence devices, checked against the agents' metadata on the members. The roles install no recommended package
+    # (Debian 12's pacemaker recommends fence-agents), so a member has no fence agent the inventory did not name;
+    # an agent no package provides stands for one missing on every member, whatever the lab's repository holds
+    # (fence_ipmilan, for the lab's BMCs). Pacemaker ships fence_watchdog.
     ('fence agent not installed',
      pacemaker_fenced(agent='stonith:fence_hanetlab', params={'ip': '198.51.100.9'},
                       secret_params={'password': FENCE_PASSWORD}),

@@ -281,6 +281,11 @@ def pacemaker_fault_rows(cluster):
     refused = drill(cluster, 'kill', check=False)
     assert refused.returncode != 0 and 'needs fencing' in refused.stdout, refused.stdout[-3000:]
     assert cluster.single_holder(cluster.node1) and cluster.started_at(cluster.node1) == started
+    # The role installs no recommended package: Debian 12's pacemaker recommends fence-agents (every agent, with the
+    # cloud agents' libraries), which the lab's repository holds. No agent is there until the inventory names one.
+    for host in (cluster.node1, cluster.node2):
+        found = cluster.exec(host, 'test', '-e', '/usr/sbin/fence_ipmilan', check=False).returncode == 0
+        assert not found, '%s (%s) has fence_ipmilan, which no inventory named' % (host, cluster.suites[host])
     change(cluster, 'pacemaker: fence through the lab BMCs (fence_ipmilan, installed by the role)',
            settings=cluster.fence_with_bmcs(), bound=PACEMAKER_HANDOVER_BOUND,
            why='no VIP moves: the fence devices start, stonith-enabled')
