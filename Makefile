@@ -24,7 +24,8 @@ setup:
 	@scripts/bootstrap
 
 # The checks without the lab first, two at a time: the integration suite keeps one core busy for most of its ten
-# minutes (an ansible-playbook per module run), and sanity, lint, docs and packaging go on the other. Then the lab
+# minutes (an ansible-playbook per module run), and sanity, lint, docs and packaging go on the other; the lab's
+# images are built meanwhile (test-checks). Then the lab
 # suites, three at a time: the fault suite's two halves and a worker taking the Molecule scenarios, then the
 # ansible-core 2.21 controller's checks, from a queue (scripts/test-queue); each half of the fault suite takes
 # scenarios from the queue too once it is done, so that the last scenarios run side by side. The lab suites mostly
@@ -34,8 +35,7 @@ TEST_QUEUE := $(CURDIR)/.build/test-queue
 # The fault suite's halves (test-faults-BACKEND): defined before the rules that name their targets.
 FAULT_BACKENDS := keepalived ucarp
 test: setup
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-integration test-sanity lint test-docs test-packaging
-	$(MAKE) --no-print-directory lab-image
+	$(MAKE) --no-print-directory -j2 --output-sync=target lab-image test-checks
 	rm -rf .build/faults-rows
 	scripts/test-queue init $(TEST_QUEUE) $(MOLECULE_SCENARIOS) controller
 	rc=0; HANET_FAULTS_ALONGSIDE="the Molecule scenarios (make test)" \
@@ -43,6 +43,12 @@ test: setup
 	    $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)) || rc=$$?; \
 	    $(MAKE) --no-print-directory test-faults-results || rc=$$?; \
 	    $(BIN)/python scripts/test_failures.py $(TEST_QUEUE); exit $$rc
+
+# The checks without the lab, two at a time, while the lab's images and network are built beside them (on a fresh
+# machine two debootstraps: mostly downloads and dpkg, minutes that need not wait for the checks).
+.PHONY: test-checks
+test-checks: setup
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-integration test-sanity lint test-docs test-packaging
 
 .PHONY: test-queue-worker $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS))
 test-queue-worker:

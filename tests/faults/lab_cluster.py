@@ -422,9 +422,9 @@ class Cluster:
             time.sleep(0.5)
         raise AssertionError('the probe did not finish')
 
-    def probe_result(self, timeout=60):
-        """The probe's figures per VIP name."""
-        data = self.probe_addresses(timeout)
+    def probe_result(self, timeout=60, stop=False):
+        """The probe's figures per VIP name (``stop``: see probe_addresses)."""
+        data = self.probe_addresses(timeout, stop=stop)
         return dict((v['name'], data[v['address'].split('/')[0]]) for v in self.vips)
 
     # -- faults ---------------------------------------------------------------------------------------------

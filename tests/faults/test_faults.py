@@ -48,8 +48,22 @@ class Row:
 
 def probe_seconds(cluster, seconds):
     """How long the client probes through a fault: ``seconds``, or for Pacemaker long enough for its failover
-    bound (corosync's token and consensus) and the recovery after it."""
+    bound (corosync's token and consensus) and the recovery after it (ended early: see probe_after_settled)."""
     return seconds if cluster.backend != 'pacemaker' else max(seconds, int(cluster.failover_bound) + 6)
+
+
+# How long the probe goes on after the VIPs have settled, where it is ended early.
+SETTLED_PROBE_SECONDS = 3
+
+
+def probe_after_settled(cluster, settled_at):
+    """The probe's figures. Pacemaker's probe is as long as its bound, which a failover rarely needs: once the VIPs
+    have settled and the client sees the right MAC, the probe goes on for SETTLED_PROBE_SECONDS and is ended, rather
+    than idling for the rest of its window (a loss after that would be the failback's, which is not the row's)."""
+    if cluster.backend != 'pacemaker':
+        return cluster.probe_result()
+    time.sleep(max(0.0, settled_at + SETTLED_PROBE_SECONDS - time.time()))
+    return cluster.probe_result(stop=True)
 
 
 def failover_and_back(cluster, fault, kind, back_bound=None):
@@ -64,11 +78,12 @@ def failover_and_back(cluster, fault, kind, back_bound=None):
         cluster.fault(kind)
         try:
             cluster.wait(lambda: cluster.single_holder(cluster.node2), cluster.failover_bound, 'failover to node2')
-            row['settled'] = '%.2f' % (time.time() - start)
+            settled = time.time()
+            row['settled'] = '%.2f' % (settled - start)
             cluster.check_fenced(kind)
             view = cluster.client_ok()
             row['mac'], row['reach'] = client_summary(view)
-            probe = cluster.probe_result()
+            probe = probe_after_settled(cluster, settled)
             row['lost'], row['outage'] = lost(probe), outage(probe)
             assert row['mac'] and row['reach'], view
         finally:
@@ -124,10 +139,11 @@ def partition_and_heal(cluster, fault='partition (split brain expected), heal'):
             start = time.time()
             cluster.heal()
         cluster.wait(lambda: cluster.single_holder(cluster.node1), cluster.recover_bound, 'one holder after the heal')
-        row['settled'] = '%.2f' % (time.time() - start)
+        settled = time.time()
+        row['settled'] = '%.2f' % (settled - start)
         view = cluster.client_ok(timeout=15)
         row['mac'], row['reach'] = client_summary(view)
-        probe = cluster.probe_result()
+        probe = probe_after_settled(cluster, settled)
         row['lost'], row['outage'] = lost(probe), outage(probe)
         assert row['mac'] and row['reach'], view
 
