@@ -26,20 +26,20 @@ setup:
 # The checks without the lab first, two at a time: the integration suite keeps one core busy for most of its ten
 # minutes (an ansible-playbook per module run), and sanity, lint, docs and packaging go on the other; the lab's
 # images are built meanwhile (test-checks). Then the lab
-# suites, three at a time: the fault suite's two halves and a worker taking the Molecule scenarios, then the
-# ansible-core 2.21 controller's checks, from a queue (scripts/test-queue); each half of the fault suite takes
-# scenarios from the queue too once it is done, so that the last scenarios run side by side. The lab suites mostly
-# wait on the clusters' timers, on disjoint containers, addresses and VRIDs; the CPU-heavy sanity of the 2.21 checks
-# comes last. Each suite's output is printed when it ends.
+# suites, four at a time: the fault suite's three parts (keepalived, ucarp, pacemaker) and a worker taking the
+# Molecule scenarios, then the ansible-core 2.21 controller's checks, from a queue (scripts/test-queue); each part of
+# the fault suite takes scenarios from the queue too once it is done, so that the last scenarios run side by side.
+# The lab suites mostly wait on the clusters' timers, on disjoint containers, addresses and VRIDs; the CPU-heavy
+# sanity of the 2.21 checks comes last. Each suite's output is printed when it ends.
 TEST_QUEUE := $(CURDIR)/.build/test-queue
-# The fault suite's halves (test-faults-BACKEND): defined before the rules that name their targets.
-FAULT_BACKENDS := keepalived ucarp
+# The fault suite's parts (test-faults-BACKEND): defined before the rules that name their targets.
+FAULT_BACKENDS := keepalived ucarp pacemaker
 test: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target lab-image test-checks
 	rm -rf .build/faults-rows
 	scripts/test-queue init $(TEST_QUEUE) $(MOLECULE_SCENARIOS) controller
 	rc=0; HANET_FAULTS_ALONGSIDE="the Molecule scenarios (make test)" \
-	    $(MAKE) --no-print-directory -j3 --output-sync=target test-queue-worker \
+	    $(MAKE) --no-print-directory -j4 --output-sync=target test-queue-worker \
 	    $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)) || rc=$$?; \
 	    $(MAKE) --no-print-directory test-faults-results || rc=$$?; \
 	    $(BIN)/python scripts/test_failures.py $(TEST_QUEUE); exit $$rc
@@ -54,12 +54,12 @@ test-checks: setup
 test-queue-worker:
 	scripts/test-queue work $(TEST_QUEUE)
 
-# A failed half marks the queue failed: the workers take no more scenarios, and make test fails sooner. Its output is
+# A failed part marks the queue failed: the workers take no more scenarios, and make test fails sooner. Its output is
 # kept like a queue item's (faults-BACKEND), for scripts/test_failures.py' summary at the end. The log is written as
-# the half runs, so that it shows how far the half got (and where a CI timeout cut it): pytest unbuffered, and the
+# the part runs, so that it shows how far the part got (and where a CI timeout cut it): pytest unbuffered, and the
 # sub-make without the output sync it would inherit from make test's -O, which holds a recipe's output until it ends.
 $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)): test-faults-then-queue-%:
-	PYTHONUNBUFFERED=1 HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other backend's half of the suite" \
+	PYTHONUNBUFFERED=1 HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other parts of the suite" \
 	    $(MAKE) --no-print-directory --output-sync=none test-faults-$* 2>&1 | tee $(TEST_QUEUE)/logs/faults-$*.log \
 	    || { echo "faults-$*" >> $(TEST_QUEUE)/failed; exit 1; }
 	scripts/test-queue work $(TEST_QUEUE)
@@ -103,13 +103,13 @@ test-molecule: lab-image
 	scripts/test-queue init $(TEST_QUEUE)-molecule $(MOLECULE_SCENARIOS)
 	scripts/test-queue work $(TEST_QUEUE)-molecule || { $(BIN)/python scripts/test_failures.py $(TEST_QUEUE)-molecule; exit 1; }
 
-# The fault matrix over both backends in the lab; writes tests/faults/RESULTS.md and CHANGES.md. The two backends'
-# halves run side by side (their clusters share nothing but the CPUs); each keeps its rows in .build/faults-rows,
-# and the tables are written from both.
+# The fault matrix over the three backends in the lab; writes tests/faults/RESULTS.md and CHANGES.md. The backends'
+# parts run side by side (their clusters share nothing but the CPUs); each keeps its rows in .build/faults-rows,
+# and the tables are written from all of them.
 test-faults: lab-image
 	rm -rf .build/faults-rows
-	HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other backend's half of the suite" \
-	    $(MAKE) --no-print-directory -j2 --output-sync=target $(addprefix test-faults-,$(FAULT_BACKENDS))
+	HANET_FAULTS_ALONGSIDE="$${HANET_FAULTS_ALONGSIDE:+$$HANET_FAULTS_ALONGSIDE and }the other parts of the suite" \
+	    $(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix test-faults-,$(FAULT_BACKENDS))
 	$(MAKE) --no-print-directory test-faults-results
 
 .PHONY: test-faults-results

@@ -14,7 +14,8 @@ import lab_cluster
 import test_day2_changes
 
 
-# HANET_FAULTS_BACKENDS=keepalived (or ucarp) runs half the suite: make test-faults runs the halves side by side.
+# HANET_FAULTS_BACKENDS=keepalived (ucarp, pacemaker) runs that backend's part of the suite: make test-faults runs the
+# parts side by side.
 BACKENDS = sorted(os.environ.get('HANET_FAULTS_BACKENDS', '').split(',') if os.environ.get('HANET_FAULTS_BACKENDS')
                   else lab_cluster.BACKENDS)
 
@@ -35,15 +36,26 @@ def pytest_configure(config):
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """A tracked_service test runs last of its backend's tests (after pytest has grouped them by backend): the
-    deploy that takes the track away again (a minute or more) is then left out, as the cluster goes down next."""
+def pytest_collection_modifyitems(config, items):
+    """A backend runs the test modules lab_cluster.BACKEND_MODULES names for it (every module by default). A
+    tracked_service test runs last of its backend's tests (after pytest has grouped them by backend): the deploy
+    that takes the track away again (a minute or more) is then left out, as the cluster goes down next."""
+    def backend_of(item):
+        callspec = getattr(item, 'callspec', None)
+        return callspec.params.get('cluster') if callspec else None
+
+    def runs(item):
+        modules = lab_cluster.BACKEND_MODULES.get(backend_of(item))
+        return modules is None or os.path.basename(str(item.fspath)) in modules
+
+    deselected = [item for item in items if not runs(item)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if runs(item)]
     groups = {}
 
     def key(item):
-        callspec = getattr(item, 'callspec', None)
-        backend = callspec.params.get('cluster') if callspec else None
-        return groups.setdefault(backend, len(groups)), item.get_closest_marker('tracked_service') is not None
+        return groups.setdefault(backend_of(item), len(groups)), item.get_closest_marker('tracked_service') is not None
 
     items[:] = sorted(items, key=key)
 
@@ -59,7 +71,7 @@ def base_model(request):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    # Each half keeps its rows in .build/faults-rows/BACKEND.json; the tables are written from every half's rows.
+    # Each part keeps its rows in .build/faults-rows/BACKEND.json; the tables are written from every part's rows.
     for backend in BACKENDS:
         lab_cluster.keep_rows(backend, {'faults': lab_cluster.ROWS, 'changes': test_day2_changes.ROWS})
     lab_cluster.write_results()

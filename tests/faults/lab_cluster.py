@@ -3,8 +3,8 @@
 """The fault suite's lab cluster: a real cluster per backend in the container lab, faulted in turn.
 
 Each backend gets two members and a client (scripts/lab, systemd, internal network 198.51.100.0/24),
-keepalived's with a Debian 13 master and a Debian 12 backup, ucarp's with two Debian 12 members (its half of the
-change matrix also runs Pacemaker, which needs one release per cluster), deployed with playbooks/cluster.yml
+keepalived's with a Debian 13 master and a Debian 12 backup, ucarp's and Pacemaker's with two Debian 12 members
+(Pacemaker needs one release per cluster; its part runs the change matrix only), deployed with playbooks/cluster.yml
 exactly as users deploy it, over SSH: one vmac VIP and one garp VIP. The tests fault the master, watch
 who holds each VIP, what the client's neighbour table says and how long the client's probes went
 unanswered, and write tests/faults/RESULTS.md at the end of the run. Every member also runs a small service of
@@ -52,8 +52,7 @@ BACKENDS = {
     },
     'ucarp': {
         'prefix': 'fu', 'ips': ('198.51.100.81', '198.51.100.82', '198.51.100.89'),
-        # Both members and the joiner on Debian 12: this half also takes its cluster to Pacemaker and back
-        # (test_day2_changes.py), and a Pacemaker 2.1 node cannot rejoin a cluster a 3.0 node leads.
+        # Both members and the joiner on Debian 12 (the keepalived part's cluster mixes the two releases).
         'joiner': ('198.51.100.83', 'bookworm'),
         'suites': ('bookworm', 'bookworm', 'trixie'),
         'tracked_vip': 'web',
@@ -64,7 +63,22 @@ BACKENDS = {
              'auth_pass': 'fu-api-s3cret'},
         ],
     },
+    # The Pacemaker part of the suite: only its change matrix (test_day2_changes.py), which runs the Pacemaker
+    # fault rows (with and without fencing) and switches the cluster to ucarp and back. Both members and the joiner
+    # on Debian 12: a Pacemaker 2.1 node cannot rejoin a cluster a 3.0 node leads, and the lab's BMCs fence members
+    # of one release. No password on the VIPs (Pacemaker has no adverts); the switch to ucarp gives them one.
+    'pacemaker': {
+        'prefix': 'fp', 'ips': ('198.51.100.74', '198.51.100.75', '198.51.100.78'),
+        'joiner': ('198.51.100.76', 'bookworm'),
+        'suites': ('bookworm', 'bookworm', 'trixie'),
+        'vips': [
+            {'name': 'web', 'address': '198.51.100.84/24', 'interface': 'eth0', 'vrid': 65, 'mac_mode': 'vmac'},
+            {'name': 'api', 'address': '198.51.100.85/24', 'interface': 'eth0', 'vrid': 66, 'mac_mode': 'garp'},
+        ],
+    },
 }
+# The test modules a backend's part of the suite runs (conftest.py): all of them, but for Pacemaker.
+BACKEND_MODULES = {'pacemaker': ('test_day2_changes.py',)}
 # Seconds: adverts every second, a backup takes over after 3 missed adverts plus its skew (keepalived
 # (256-100)/256 s, ucarp 20/256 s). A safety bound, not a figure (the figures are the rows' and
 # bench/results/failover.md's): it adds 5 s for the scripts, the gratuitous ARPs, the podman commands that make
@@ -150,7 +164,7 @@ class Cluster:
     def __init__(self, backend, tmp_dir, spec=None, name=None, settings=None):
         spec = spec or BACKENDS[backend]
         self.backend = backend
-        # The backend the cluster was made for: its half of the fault suite (a change of backend is temporary).
+        # The backend the cluster was made for: its part of the fault suite (a change of backend is temporary).
         self.suite = backend
         self.name = name or 'faults-%s' % backend
         self.settings = dict(settings or {})
@@ -559,7 +573,7 @@ def keep_rows(backend, tables):
 
 
 def kept_rows(table):
-    """The rows of ``table`` every half of the suite kept (make test-faults runs one per backend), in the
+    """The rows of ``table`` every part of the suite kept (make test-faults runs one per backend), in the
     order of BACKENDS."""
     rows = []
     for backend in sorted(BACKENDS):
@@ -603,8 +617,8 @@ def write_results():
             'api must stay and lose none.' % (FAILOVER_BOUND, FAILOVER_MARGIN, RECOVER_BOUND, BOOT_BOUND,
                                               SERVICE_CHECK['service'], SERVICE_CHECK['interval'],
                                               SERVICE_CHECK['fall'], SERVICE_CHECK['rise'], PROBE_FAILOVER_BOUND),
-            '', 'The pacemaker rows ran on the ucarp half\'s cluster while its change matrix had made it a Pacemaker '
-            'cluster (both members Debian 12, Pacemaker 2.1, corosync\'s default token of %.0f s, the same VIPs). The '
+            '', 'The pacemaker rows ran on a cluster of their own, within its change matrix (both members Debian 12, '
+            'Pacemaker 2.1, corosync\'s default token of %.0f s, one vmac and one garp VIP). The '
             'graceful stop and the partition ran without fencing (the partition\'s recovery bound is %d s: both '
             'members kept the addresses; Pacemaker stops them on both and starts them on node1). The rows marked '
             'fenced ran once the cluster fenced through the lab\'s BMCs (scripts/lab_bmc.py: IPMI on the host, '

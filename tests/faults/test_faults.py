@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fault matrix: each fault on the master, for keepalived and for ucarp (see conftest.py). The ucarp half's cluster
-also runs three of these faults while it is a Pacemaker cluster (test_day2_changes.py, pacemaker_fault_rows)."""
+"""Fault matrix: each fault on the master, for keepalived and for ucarp (see conftest.py). The Pacemaker part's
+cluster runs five of these faults within its change matrix (test_day2_changes.py, pacemaker_fault_rows)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -29,8 +29,8 @@ def client_summary(view):
 
 
 class Row:
-    """One line of RESULTS.md, written whether the test passes or fails. ``suite``: the half whose cluster ran it
-    (its rows are kept per half)."""
+    """One line of RESULTS.md, written whether the test passes or fails. ``suite``: the part whose cluster ran it
+    (its rows are kept per part)."""
 
     def __init__(self, cluster, fault, bound):
         self.row = {'backend': cluster.backend, 'suite': cluster.suite, 'fault': fault, 'settled': '-',
