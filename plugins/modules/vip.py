@@ -284,7 +284,7 @@ addresses:
   returned: when O(addresses) is given
   type: list
   elements: dict
-  version_added: 0.3.0
+  version_added: 0.2.0
   contains:
     address:
       description:
