@@ -6,7 +6,7 @@
 
 The lab suites run side by side and make prints each one's output when it ends, so a failure early in the run
 scrolls far up, and a CI log that keeps only its tail would not show it. Each suite keeps its output in
-QUEUE_DIR/logs (the fault suite's halves as faults-BACKEND.log, each queue item as ITEM.log), and each one that
+QUEUE_DIR/logs (the fault suite's parts as faults-BACKEND.log, each queue item as ITEM.log), and each one that
 failed is a line of QUEUE_DIR/failed (scripts/test-queue). For each, this prints the lines that say what failed:
 pytest's short summary (FAILED/ERROR lines), or else Ansible's failed tasks and Molecule's critical lines (a
 passing scenario has failed tasks too, expected ones: only failed suites are read). Exits 0: it only reports.

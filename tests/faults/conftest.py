@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(config, items):
 
     def runs(item):
         modules = lab_cluster.BACKEND_MODULES.get(backend_of(item))
-        return modules is None or os.path.basename(str(item.fspath)) in modules
+        return modules is None or item.path.name in modules
 
     deselected = [item for item in items if not runs(item)]
     if deselected:

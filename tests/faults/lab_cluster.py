@@ -63,17 +63,20 @@ BACKENDS = {
              'auth_pass': 'fu-api-s3cret'},
         ],
     },
-    # The Pacemaker part of the suite: only its change matrix (test_day2_changes.py), which runs the Pacemaker
-    # fault rows (with and without fencing) and switches the cluster to ucarp and back. Both members and the joiner
-    # on Debian 12: a Pacemaker 2.1 node cannot rejoin a cluster a 3.0 node leads, and the lab's BMCs fence members
-    # of one release. No password on the VIPs (Pacemaker has no adverts); the switch to ucarp gives them one.
+    # The Pacemaker part of the suite: only its change matrix (test_day2_changes.py). Its cluster is deployed as
+    # ucarp ('backend') and switched to Pacemaker, whose packages that run installs while ucarp holds the VIPs; it
+    # runs the Pacemaker rows (a member joining and leaving, the fault rows, fencing turned on among them) and is
+    # switched back to ucarp. Both members and the joiner on Debian 12: a Pacemaker 2.1 node cannot rejoin a
+    # cluster a 3.0 node leads, and the lab's BMCs fence members of one release.
     'pacemaker': {
-        'prefix': 'fp', 'ips': ('198.51.100.74', '198.51.100.75', '198.51.100.78'),
+        'prefix': 'fp', 'ips': ('198.51.100.74', '198.51.100.75', '198.51.100.78'), 'backend': 'ucarp',
         'joiner': ('198.51.100.76', 'bookworm'),
         'suites': ('bookworm', 'bookworm', 'trixie'),
         'vips': [
-            {'name': 'web', 'address': '198.51.100.84/24', 'interface': 'eth0', 'vrid': 65, 'mac_mode': 'vmac'},
-            {'name': 'api', 'address': '198.51.100.85/24', 'interface': 'eth0', 'vrid': 66, 'mac_mode': 'garp'},
+            {'name': 'web', 'address': '198.51.100.84/24', 'interface': 'eth0', 'vrid': 65, 'mac_mode': 'vmac',
+             'auth_pass': 'fp-web-s3cret'},
+            {'name': 'api', 'address': '198.51.100.85/24', 'interface': 'eth0', 'vrid': 66, 'mac_mode': 'garp',
+             'auth_pass': 'fp-api-s3cret'},
         ],
     },
 }
@@ -99,6 +102,9 @@ PACEMAKER_TOKEN = {'default': 3.0, 'fast': 1.0}
 # After a lost member comes back, corosync merges the memberships, Pacemaker finds the address active on both
 # (the member kept it while frozen: no fencing in the lab), stops it on both and starts it where it is preferred.
 PACEMAKER_RECOVER_BOUND = 40
+# How long the client's probe goes on after a Pacemaker failover settled, where it is ended early
+# (test_faults.probe_after_settled).
+SETTLED_PROBE_SECONDS = 3
 
 
 def pacemaker_failover_bound(profile):
@@ -163,8 +169,8 @@ class Cluster:
 
     def __init__(self, backend, tmp_dir, spec=None, name=None, settings=None):
         spec = spec or BACKENDS[backend]
-        self.backend = backend
-        # The backend the cluster was made for: its part of the fault suite (a change of backend is temporary).
+        # The backend it runs now (the spec's 'backend' first), and the part of the fault suite it was made for.
+        self.backend = spec.get('backend', backend)
         self.suite = backend
         self.name = name or 'faults-%s' % backend
         self.settings = dict(settings or {})
@@ -542,7 +548,7 @@ class Cluster:
     def partition(self):
         """Members cannot hear each other; the client still reaches both (a bridge filter on the host)."""
         first, second = self.host_veth(self.node1), self.host_veth(self.node2)
-        table = 'hanet_faults_%s' % self.backend
+        table = 'hanet_faults_%s' % self.prefix
         run(['nft', 'add', 'table', 'bridge', table])
         run(['nft', 'add', 'chain', 'bridge', table, 'split',
              '{ type filter hook forward priority 0; policy accept; }'])
@@ -550,7 +556,7 @@ class Cluster:
             run(['nft', 'add', 'rule', 'bridge', table, 'split', 'iifname', src, 'oifname', dst, 'drop'])
 
     def heal(self):
-        run(['nft', 'delete', 'table', 'bridge', 'hanet_faults_%s' % self.backend], check=False)
+        run(['nft', 'delete', 'table', 'bridge', 'hanet_faults_%s' % self.prefix], check=False)
 
     def wait_booted(self, host, timeout=BOOT_BOUND):
         self.wait(lambda: self.exec(host, 'systemctl', 'is-system-running', check=False).stdout.strip()
@@ -625,9 +631,12 @@ def write_results():
             'reached by the packaged fence_ipmilan that the role installed; power off cuts the member\'s port and '
             'kills it, power on boots it after a %d s firmware delay): node2 fenced node1 before it took the VIPs, '
             'and node1 rebooted, rejoined and took them back. Their failover bound is token x 2.2 + 4 s + %d s for '
-            'the fencing (%.1f s); without fencing it is %.1f s.'
+            'the fencing (%.1f s); without fencing it is %.1f s. The client probes Pacemaker\'s faults for as long '
+            'as their bound, but the probe ends %d s after the VIPs settled once the cluster has no action left to '
+            'run (crm_resource --wait), so the figures hold the failover and not what follows it.'
             % (PACEMAKER_TOKEN['default'], PACEMAKER_RECOVER_BOUND, lab_fencing.BOOT_DELAY, lab_fencing.FENCE_BOUND,
-               pacemaker_failover_bound('default') + lab_fencing.FENCE_BOUND, pacemaker_failover_bound('default')),
+               pacemaker_failover_bound('default') + lab_fencing.FENCE_BOUND, pacemaker_failover_bound('default'),
+               SETTLED_PROBE_SECONDS),
             '']
     write_table(RESULTS, head, ['backend', 'fault', 'one holder after (s)', 'bound (s)', 'probes lost web / api',
                                 'outage ms web / api', 'client MAC right', 'client reaches VIPs', 'result'],

@@ -36,7 +36,7 @@ def extra(**values):
 
 
 def pacemaker_switch(cluster):
-    """cluster_backend pacemaker on the keepalived half's members (Debian 13 and 12: Pacemaker 3.0 and 2.1, feature
+    """cluster_backend pacemaker on the keepalived part's members (Debian 13 and 12: Pacemaker 3.0 and 2.1, feature
     sets 3.20 and 3.16). The Pacemaker packages are installed (the release is read from them), then refused."""
     return {'cluster_backend': 'pacemaker', 'cluster_pacemaker_fencing_disabled_risk_accepted': True,
             'cluster_vips': [dict((k, v) for k, v in vip.items() if k != 'auth_pass') for vip in cluster.vips]}

@@ -372,9 +372,16 @@ def advert_changes(cluster, base_vips, base_priorities, base_settings):
 
 
 def pacemaker_changes(cluster, base_vips, base_settings):
-    """The Pacemaker part's rows: a member added and removed, the fault rows (pacemaker_fault_rows: a change to
-    fencing among them), then the cluster switched to ucarp and back, from a cluster that fenced."""
+    """The Pacemaker part's rows, on a cluster deployed as ucarp: the switch to Pacemaker (its packages installed
+    while ucarp holds the VIPs), a member added and removed, the fault rows (pacemaker_fault_rows: the change to
+    fencing among them), then the switch back to ucarp, which also turns fencing off."""
     every = tuple(v['name'] for v in base_vips)
+    # Pacemaker has no adverts and so no passwords: the preflight refuses auth_pass, the VIPs drop it.
+    pacemaker_vips = [dict((k, v) for k, v in vip.items() if k != 'auth_pass') for vip in base_vips]
+    change(cluster, 'switch the backend: ucarp -> pacemaker', vips=pacemaker_vips, backend='pacemaker',
+           touched=every, bound=PACEMAKER_SWITCH_BOUND,
+           why='the cluster forms with no resources; ucarp stops on every member, then the resources go in',
+           checks=lambda: switched_left(cluster, 'ucarp'))
     change(cluster, 'pacemaker: add a member, a bare host with the highest priority (it takes every VIP)',
            before_apply=lambda: cluster.add_member(200), touched=every, bound=PACEMAKER_HANDOVER_BOUND,
            why='one graceful move to the new node, which the run installs and joins (corosync reloads)')
@@ -385,16 +392,10 @@ def pacemaker_changes(cluster, base_vips, base_settings):
            why='one graceful move: its Pacemaker stops first; the others drop it from corosync and the CIB',
            checks=lambda: retired_left(cluster, joiner))
     pacemaker_fault_rows(cluster)
-    # ucarp needs a password on every VIP (1-19 bytes); Pacemaker has no adverts, and its preflight refuses one.
-    carp_vips = [dict(vip, auth_pass='%s-%s-s3cret' % (cluster.prefix, vip['name'])) for vip in base_vips]
-    change(cluster, 'switch the backend: pacemaker -> ucarp (fencing off)', vips=carp_vips, backend='ucarp',
+    change(cluster, 'switch the backend: pacemaker -> ucarp (fencing off)', vips=base_vips, backend='ucarp',
            settings=base_settings, touched=every, bound=PACEMAKER_SWITCH_BOUND,
            why='Pacemaker stops every resource and then itself on every member; then ucarp starts',
            checks=lambda: switched_left(cluster, 'pacemaker'))
-    change(cluster, 'switch the backend: ucarp -> pacemaker', vips=base_vips, backend='pacemaker',
-           touched=every, bound=PACEMAKER_SWITCH_BOUND,
-           why='the cluster forms with no resources; ucarp stops on every member, then the resources go in',
-           checks=lambda: switched_left(cluster, 'ucarp'))
 
 
 def test_day2_changes_converge_with_one_holder(cluster):
@@ -403,7 +404,7 @@ def test_day2_changes_converge_with_one_holder(cluster):
     base_settings = dict(cluster.settings)
     base_backend = cluster.backend
     try:
-        if cluster.backend == 'pacemaker':
+        if cluster.suite == 'pacemaker':
             pacemaker_changes(cluster, base_vips, base_settings)
         else:
             advert_changes(cluster, base_vips, base_priorities, base_settings)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from lab_cluster import (BOOT_BOUND, FAILOVER_BOUND, PROBE_FAILOVER_BOUND, RECOVER_BOUND, SERVICE_CHECK, SERVICE_UNIT,
-                         detection_bound, record, rise_bound)
+                         SETTLED_PROBE_SECONDS, detection_bound, record, rise_bound)
 
 
 def lost(probe):
@@ -52,15 +52,16 @@ def probe_seconds(cluster, seconds):
     return seconds if cluster.backend != 'pacemaker' else max(seconds, int(cluster.failover_bound) + 6)
 
 
-# How long the probe goes on after the VIPs have settled, where it is ended early.
-SETTLED_PROBE_SECONDS = 3
-
-
-def probe_after_settled(cluster, settled_at):
-    """The probe's figures. Pacemaker's probe is as long as its bound, which a failover rarely needs: once the VIPs
-    have settled and the client sees the right MAC, the probe goes on for SETTLED_PROBE_SECONDS and is ended, rather
-    than idling for the rest of its window (a loss after that would be the failback's, which is not the row's)."""
+def probe_after_settled(cluster, settled_at, host):
+    """The probe's figures. Pacemaker's probe is as long as its bound, which a failover rarely needs. Once the VIPs
+    have settled, the client sees the right MAC and the cluster has no action left to run (``crm_resource --wait``
+    on ``host``, a member in the cluster: nothing else moves until the fault is undone), the probe goes on for
+    SETTLED_PROBE_SECONDS and is ended, rather than idling for the rest of its window. Where the cluster does not
+    come to rest within a minute, the probe runs its whole window."""
     if cluster.backend != 'pacemaker':
+        return cluster.probe_result()
+    idle = cluster.exec(host, 'crm_resource', '--wait', '--timeout=60s', check=False).returncode == 0
+    if not idle:
         return cluster.probe_result()
     time.sleep(max(0.0, settled_at + SETTLED_PROBE_SECONDS - time.time()))
     return cluster.probe_result(stop=True)
@@ -83,7 +84,7 @@ def failover_and_back(cluster, fault, kind, back_bound=None):
             cluster.check_fenced(kind)
             view = cluster.client_ok()
             row['mac'], row['reach'] = client_summary(view)
-            probe = probe_after_settled(cluster, settled)
+            probe = probe_after_settled(cluster, settled, cluster.node2)
             row['lost'], row['outage'] = lost(probe), outage(probe)
             assert row['mac'] and row['reach'], view
         finally:
@@ -143,7 +144,7 @@ def partition_and_heal(cluster, fault='partition (split brain expected), heal'):
         row['settled'] = '%.2f' % (settled - start)
         view = cluster.client_ok(timeout=15)
         row['mac'], row['reach'] = client_summary(view)
-        probe = probe_after_settled(cluster, settled)
+        probe = probe_after_settled(cluster, settled, cluster.node1)
         row['lost'], row['outage'] = lost(probe), outage(probe)
         assert row['mac'] and row['reach'], view
 
