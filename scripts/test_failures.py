@@ -9,7 +9,8 @@ scrolls far up, and a CI log that keeps only its tail would not show it. Each su
 QUEUE_DIR/logs (the fault suite's parts as faults-BACKEND.log, each queue item as ITEM.log), and each one that
 failed is a line of QUEUE_DIR/failed (scripts/test-queue). For each, this prints the lines that say what failed:
 pytest's short summary (FAILED/ERROR lines), or else Ansible's failed tasks and Molecule's critical lines (a
-passing scenario has failed tasks too, expected ones: only failed suites are read). Exits 0: it only reports.
+passing scenario has failed tasks too, expected ones: only failed suites are read), each with what its result
+says (the msg, assertion, stderr and rc lines the YAML callback prints below it). Exits 0: it only reports.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,6 +25,9 @@ PYTEST = re.compile(r'^(FAILED|ERROR) \S+\.py|\b[0-9]+ (failed|errors?)\b.* in [
 # Ansible and Molecule (the box-drawing margin of Molecule's output is stripped first).
 ANSIBLE = re.compile(r'fatal: \[|failed: \[|FAILED! =>|CRITICAL |ERROR! ')
 MARGIN = re.compile(r'^[\s\u2502\u2514\u2500\u250c]*')
+# The lines of a failed task's result (the YAML callback prints it under the failed line) that say why.
+RESULT_KEY = re.compile(r'^\s*(msg|assertion|stderr|rc|cmd):')
+RESULT_LINES = 4
 WIDTH = 400
 PER_LOG = 6
 
@@ -33,8 +37,28 @@ def failure_lines(path):
         lines = [MARGIN.sub('', ANSI.sub('', line.rstrip('\n'))) for line in handle]
     found = [line for line in lines if PYTEST.search(line)]
     if not found:
-        found = [line for line in lines if ANSIBLE.search(line)]
+        for index, line in enumerate(lines):
+            if ANSIBLE.search(line):
+                found.append(line + ' ' + ' | '.join(result_lines(lines[index + 1:])))
     return [line if len(line) <= WIDTH else line[:WIDTH] + ' ...' for line in found]
+
+
+def result_lines(after):
+    """The lines that say why, of the result printed below a failed task (up to the next blank line; the margin,
+    and with it the result's indentation, is stripped first)."""
+    why, block = [], False
+    for line in after:
+        if not line.strip() or ANSIBLE.search(line) or line.startswith(('TASK [', 'PLAY ')):
+            break
+        if RESULT_KEY.match(line):
+            if len(why) == RESULT_LINES:
+                break
+            why.append(line.strip())
+            block = line.rstrip().endswith(('|', '|-', '>', '>-'))  # a multi-line value: its first line follows
+        elif block:
+            why[-1] += ' ' + line.strip()
+            block = False
+    return sorted(why, key=lambda line: not line.startswith('msg:'))  # the message first: WIDTH may cut the rest
 
 
 def main(argv):
