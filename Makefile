@@ -23,33 +23,33 @@ help:
 setup:
 	@scripts/bootstrap
 
-# The checks without the lab first, two at a time: the integration suite keeps one core busy for most of its ten
-# minutes (an ansible-playbook per module run), and sanity, lint, docs and packaging go on the other; the lab's
-# images are built meanwhile (test-checks). Then the lab
-# suites, three at a time: the fault suite's three parts (keepalived, ucarp, pacemaker), each of which then takes
-# the Molecule scenarios and the ansible-core 2.21 controller's checks from a queue (scripts/test-queue) once it is
-# done, so that the last scenarios run side by side. Three, not four: on 2 cores the lab phase is bound by CPU, and
-# with a fourth suite beside them a ucarp handover in the change matrix lost 2.2 s against its 2 s bound (the
-# starved up script, not ucarp). The suites use disjoint containers, addresses and VRIDs; the CPU-heavy sanity of
-# the 2.21 checks comes last. Each suite's output is printed when it ends.
+# Two phases, each bound by CPU on 2 cores. First the checks without the lab (test-checks): the integration suite
+# four tests at a time, sanity, lint, docs and packaging, and the ansible-core 2.21 controller's sanity and packaging,
+# while the lab's images and the 2.21 chroot are built (downloads and dpkg, beside the checks). Then the lab suites,
+# three at a time: the fault suite's three parts (keepalived, ucarp, pacemaker), each of which then takes the
+# Molecule scenarios from a queue (scripts/test-queue) once it is done, the 2.21 controller's scenario first (the
+# longest), so that the last scenarios run side by side. Three, not four: with a fourth suite beside them a ucarp
+# handover in the change matrix lost 2.2 s against its 2 s bound (the starved up script, not ucarp). The suites use
+# disjoint containers, addresses and VRIDs. Each suite's output is printed when it ends.
 TEST_QUEUE := $(CURDIR)/.build/test-queue
 # The fault suite's parts (test-faults-BACKEND): defined before the rules that name their targets.
 FAULT_BACKENDS := keepalived ucarp pacemaker
 test: setup
-	$(MAKE) --no-print-directory -j2 --output-sync=target lab-image test-checks
+	$(MAKE) --no-print-directory -j3 --output-sync=target lab-image controller-image test-checks
 	rm -rf .build/faults-rows
-	scripts/test-queue init $(TEST_QUEUE) $(MOLECULE_SCENARIOS) controller
+	scripts/test-queue init $(TEST_QUEUE) controller $(MOLECULE_SCENARIOS)
 	rc=0; HANET_FAULTS_ALONGSIDE="the Molecule scenarios (make test)" \
 	    $(MAKE) --no-print-directory -j3 --output-sync=target \
 	    $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)) || rc=$$?; \
 	    $(MAKE) --no-print-directory test-faults-results || rc=$$?; \
 	    $(BIN)/python scripts/test_failures.py $(TEST_QUEUE); exit $$rc
 
-# The checks without the lab, two at a time, while the lab's images and network are built beside them (on a fresh
-# machine two debootstraps: mostly downloads and dpkg, minutes that need not wait for the checks).
+# The checks without the lab, two at a time, while the lab's images and network and the 2.21 chroot are built beside
+# them (on a fresh machine three debootstraps: mostly downloads and dpkg, minutes that need not wait for the checks).
 .PHONY: test-checks
 test-checks: setup
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-integration test-sanity lint test-docs test-packaging
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-integration test-sanity lint test-docs test-packaging \
+	    test-controller-checks
 
 .PHONY: $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS))
 
@@ -66,8 +66,11 @@ $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)): test-faults-then-queue-%
 test-unit: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/unit -q
 
+# Four at a time (pytest-xdist): each test has network namespaces of its own (uuid names), and alone the suite kept
+# one core half idle for 14 minutes (an ansible-playbook per module run, then waits on timers and captures).
+INTEGRATION_WORKERS ?= 4
 test-integration: setup
-	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/integration -q
+	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/integration -q -n $(INTEGRATION_WORKERS)
 
 # ansible-test wants a real ansible_collections/NS/NAME tree outside any other git work tree:
 # copy the files git knows (tracked or new, not ignored) there.
@@ -194,15 +197,23 @@ test-packaging: setup
 CONTROLLER := scripts/controller run
 CONTROLLER_SANITY_ROOT := /tmp/hanet-failover-sanity
 CONTROLLER_SCENARIO ?= pacemaker_vmac
-.PHONY: test-controller
-test-controller: lab-image
+.PHONY: test-controller controller-image test-controller-checks test-controller-scenario
+test-controller: test-controller-checks test-controller-scenario
+
+controller-image:
 	scripts/controller build
+
+# What needs no lab: make test runs it with the other checks, before the lab suites (test-checks).
+test-controller-checks: controller-image
 	$(CONTROLLER) /opt/hanet-sanity/bin/python tests/sanity/cache_get_pip.py
 	git ls-files -co --exclude-standard -z | $(CONTROLLER) bash -euc 'dest=$(CONTROLLER_SANITY_ROOT)/ansible_collections/hanet/failover; \
 	    rm -rf $(CONTROLLER_SANITY_ROOT) && mkdir -p $$dest && rsync -a --ignore-missing-args --from0 --files-from=- ./ $$dest/'
 	$(CONTROLLER) bash -euc 'cd $(CONTROLLER_SANITY_ROOT)/ansible_collections/hanet/failover && \
 	    PATH=/opt/hanet-sanity/bin:$$PATH ansible-test sanity --local --requirements --python 3.13 --color no $(SANITY_ARGS)'
 	$(CONTROLLER) env HANET_PACKAGING_CORES=/opt/hanet-controller/bin scripts/test-packaging
+
+# The lab part: one Molecule scenario under 2.21 (make test's queue item `controller`).
+test-controller-scenario: lab-image controller-image
 	flock /tmp/hanet-molecule-$(CONTROLLER_SCENARIO).lock $(CONTROLLER) env ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=true \
 	    molecule test -s $(CONTROLLER_SCENARIO)
 
