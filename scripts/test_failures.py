@@ -22,12 +22,15 @@ import sys
 ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 # pytest -rfE's short summary, and the count line.
 PYTEST = re.compile(r'^(FAILED|ERROR) \S+\.py|\b[0-9]+ (failed|errors?)\b.* in [0-9.]+s')
-# Ansible and Molecule (the box-drawing margin of Molecule's output is stripped first).
-ANSIBLE = re.compile(r'fatal: \[|failed: \[|FAILED! =>|CRITICAL |ERROR! ')
-MARGIN = re.compile(r'^[\s\u2502\u2514\u2500\u250c]*')
-# The lines of a failed task's result (the YAML callback prints it under the failed line) that say why.
-RESULT_KEY = re.compile(r'^\s*(msg|assertion|stderr|rc|cmd):')
-RESULT_LINES = 4
+# Ansible and Molecule (Molecule's box-drawing margin is stripped first; the indentation after it is kept, as the
+# results below a failed task are read by it). ansible-core 2.19 prints errors as [ERROR]:, older ones as ERROR!.
+ANSIBLE = re.compile(r'fatal: \[|failed: \[|FAILED! =>|CRITICAL |ERROR! |\[ERROR\]: ')
+MARGIN = re.compile(r'^\s*[\u2502\u2514\u2500\u250c]+ ?')
+# The keys of a failed task's result (the YAML callback prints it, indented, under the failed line) that say why:
+# only those at the result's own level (a looped task's item holds a registered result with keys of the same names).
+RESULT_KEYS = ('msg', 'assertion', 'stderr', 'rc', 'cmd')
+KEY = re.compile(r'^( *)([A-Za-z_]+):(.*)$')
+BLOCK = re.compile(r'^[|>][0-9+-]*$')  # a block scalar's header: its lines follow
 WIDTH = 400
 PER_LOG = 6
 
@@ -35,30 +38,40 @@ PER_LOG = 6
 def failure_lines(path):
     with open(path, encoding='utf-8', errors='replace') as handle:
         lines = [MARGIN.sub('', ANSI.sub('', line.rstrip('\n'))) for line in handle]
-    found = [line for line in lines if PYTEST.search(line)]
+    found = [line.strip() for line in lines if PYTEST.search(line)]
     if not found:
         for index, line in enumerate(lines):
             if ANSIBLE.search(line):
-                found.append(line + ' ' + ' | '.join(result_lines(lines[index + 1:])))
+                found.append(' '.join([line.strip()] + result_lines(lines[index + 1:])))
     return [line if len(line) <= WIDTH else line[:WIDTH] + ' ...' for line in found]
 
 
 def result_lines(after):
-    """The lines that say why, of the result printed below a failed task (up to the next blank line; the margin,
-    and with it the result's indentation, is stripped first)."""
-    why, block = [], False
+    """What the result printed below a failed task says about why: its top-level msg, assertion, stderr, rc and cmd,
+    each with its continuation lines (YAML folds long values and lists onto more-indented lines) joined, the
+    message first, as the line may be cut at WIDTH. The result ends at a blank line or the next task."""
+    values, level, current = {}, None, None
     for line in after:
-        if not line.strip() or ANSIBLE.search(line) or line.startswith(('TASK [', 'PLAY ')):
+        if not line.strip() or ANSIBLE.search(line) or line.lstrip().startswith(('TASK [', 'PLAY ')):
             break
-        if RESULT_KEY.match(line):
-            if len(why) == RESULT_LINES:
-                break
-            why.append(line.strip())
-            block = line.rstrip().endswith(('|', '|-', '>', '>-'))  # a multi-line value: its first line follows
-        elif block:
-            why[-1] += ' ' + line.strip()
-            block = False
-    return sorted(why, key=lambda line: not line.startswith('msg:'))  # the message first: WIDTH may cut the rest
+        indent = len(line) - len(line.lstrip(' '))
+        if level is None:
+            level = indent
+        if indent < level:
+            break
+        key = KEY.match(line)
+        if indent == level and key:
+            current = key.group(2) if key.group(2) in RESULT_KEYS else None
+            if current:
+                values[current] = [key.group(3).strip()]
+        elif current and (indent > level or line.lstrip().startswith('- ')):  # YAML puts a list's items at its key's level
+            values[current].append(line.strip())
+    why = []
+    for name in RESULT_KEYS:
+        if name in values:
+            parts = [re.sub(r'^- ', '', p) for p in values[name] if p and not BLOCK.match(p)]
+            why.append('%s: %s' % (name, ' '.join(parts)))
+    return ['| ' + w for w in why]
 
 
 def main(argv):
