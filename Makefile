@@ -27,10 +27,11 @@ setup:
 # four tests at a time, sanity, lint, docs and packaging, and the ansible-core 2.21 controller's sanity and packaging,
 # while the lab's images and the 2.21 chroot are built (downloads and dpkg, beside the checks). Then the lab suites,
 # three at a time: the fault suite's three parts (keepalived, ucarp, pacemaker), each of which then takes the
-# Molecule scenarios from a queue (scripts/test-queue) once it is done, the 2.21 controller's scenario first (the
-# longest), so that the last scenarios run side by side. Three, not four: with a fourth suite beside them a ucarp
-# handover in the change matrix lost 2.2 s against its 2 s bound (the starved up script, not ucarp). The suites use
-# disjoint containers, addresses and VRIDs. Each suite's output is printed when it ends.
+# Molecule scenarios from a queue (scripts/test-queue) once it is done, the 2.21 controller's scenario first (it
+# was the queue's last item, with the 2.21 sanity and packaging), so that the last scenarios run side by side.
+# Three, not four: with a fourth suite beside them a ucarp handover in the change matrix lost 2.2 s against its 2 s
+# bound (the starved up script, not ucarp). The suites use disjoint containers, addresses and VRIDs. Each suite's
+# output is printed when it ends.
 TEST_QUEUE := $(CURDIR)/.build/test-queue
 # The fault suite's parts (test-faults-BACKEND): defined before the rules that name their targets.
 FAULT_BACKENDS := keepalived ucarp pacemaker
@@ -92,7 +93,7 @@ test-sanity: setup
 	    PATH=$(SANITY_VENV)/bin:$$PATH $(SANITY_VENV)/bin/ansible-test sanity --local --requirements --python 3.11 --color no \
 	    $(SANITY_ARGS)
 
-# pacemaker_vmac runs under the ansible-core 2.21 controller (test-controller), the others under 2.19.
+# pacemaker_vmac runs under the ansible-core 2.21 controller (test-controller-scenario), the others under 2.19.
 MOLECULE_SCENARIOS := keepalived_vmac keepalived_garp keepalived_three_node ucarp_garp ucarp_vmac keepalived_firewall keepalived_track \
 	pacemaker_garp fleet_two_clusters
 
@@ -193,14 +194,14 @@ test-packaging: setup
 # the host's own mirror, with a virtualenv from PyPI (scripts/controller; reused while current). There: sanity, the
 # packaging test (the tarball installed and used under 2.21) and one Molecule scenario (pacemaker_vmac, which runs
 # nowhere else), whose containers are the
-# host's lab (the chroot's podman is a client of the host's podman service). Molecule runs one at a time per host.
+# host's lab (the chroot's podman is a client of the host's podman service).
 CONTROLLER := scripts/controller run
 CONTROLLER_SANITY_ROOT := /tmp/hanet-failover-sanity
 CONTROLLER_SCENARIO ?= pacemaker_vmac
 .PHONY: test-controller controller-image test-controller-checks test-controller-scenario
 test-controller: test-controller-checks test-controller-scenario
 
-controller-image:
+controller-image: setup
 	scripts/controller build
 
 # What needs no lab: make test runs it with the other checks, before the lab suites (test-checks).

@@ -54,7 +54,7 @@ ExecStart=/usr/bin/python3 %s
 [Install]
 WantedBy=multi-user.target
 """ % SERVICE_PROGRAM_PATH
-# The checks: the Molecule scenario keepalived_track's (every 0.5 s, 2 to fall, 2 to rise; the HTTP GET bounded at
+# The checks: those the Molecule scenario keepalived_track had until stop 32 (every 0.5 s, 2 to fall, 2 to rise; the HTTP GET bounded at
 # 0.4 s). Detection: fall x interval after the service dies, at most (the first failing probe comes within one
 # interval, the fall-th one interval per probe later).
 CHECK = {'interval': 0.5, 'rise': 2, 'fall': 2}

@@ -122,7 +122,8 @@ ExecStart=/usr/bin/python3 -m http.server 8080 --bind 127.0.0.1 --directory /usr
 [Install]
 WantedBy=multi-user.target
 '''
-# The tracked VIP's check in that row (the keepalived_track scenario's): unhealthy after 2 failed probes 0.5 s apart.
+# The tracked VIP's check in that row (a unit check, as keepalived_track's web VIP has, but every 0.5 s: the row
+# measures detection): unhealthy after 2 failed probes 0.5 s apart.
 SERVICE_CHECK = {'service': SERVICE_UNIT, 'interval': 0.5, 'rise': 2, 'fall': 2}
 
 
