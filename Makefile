@@ -24,7 +24,7 @@ setup:
 	@scripts/bootstrap
 
 # Two phases, each bound by CPU on 2 cores. First the checks without the lab (test-checks): the integration suite
-# four tests at a time, sanity, lint, docs and packaging, and the ansible-core 2.21 controller's sanity and packaging,
+# three tests at a time, sanity, lint, docs and packaging, and the ansible-core 2.21 controller's sanity and packaging,
 # while the lab's images and the 2.21 chroot are built (downloads and dpkg, beside the checks). Then the lab suites,
 # three at a time: the fault suite's three parts (keepalived, ucarp, pacemaker), each of which then takes the
 # Molecule scenarios from a queue (scripts/test-queue) once it is done, the 2.21 controller's scenario first (it
@@ -67,9 +67,10 @@ $(addprefix test-faults-then-queue-,$(FAULT_BACKENDS)): test-faults-then-queue-%
 test-unit: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/unit -q
 
-# Four at a time (pytest-xdist): each test has network namespaces of its own (uuid names), and alone the suite kept
-# one core half idle for 14 minutes (an ansible-playbook per module run, then waits on timers and captures).
-INTEGRATION_WORKERS ?= 4
+# Three at a time (pytest-xdist): each test has network namespaces of its own (uuid names), and alone the suite kept
+# one core half idle for 14 minutes (an ansible-playbook per module run, then waits on timers and captures). Four
+# took 8 minutes beside the other checks, and the load stretched a ucarp test's announcement rounds.
+INTEGRATION_WORKERS ?= 3
 test-integration: setup
 	cd $(COLLECTIONS)/ansible_collections/hanet/failover && $(PYTEST) tests/integration -q -n $(INTEGRATION_WORKERS)
 

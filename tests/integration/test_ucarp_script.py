@@ -223,7 +223,12 @@ def test_a_quick_second_hold_gets_its_own_half_second_announcements(lab, script)
     first.join(10)
     assert not first.is_alive(), 'the first refresher did not end'
     rounds = [at for at in vmac_rounds(collected()) if at >= down_at]
-    assert len(rounds) == 7, 'expected the second up and its 6 rounds, got %d: %s' % (len(rounds), rounds)
+    # A round of the first hold already started at the down may still arrive, within one python start (as in the
+    # test above; it did, under make test's load): then it is the first, and its own schedule goes no further.
+    if len(rounds) == 8 and rounds[0] <= down_at + 1.0:
+        rounds = rounds[1:]
+    assert len(rounds) == 7, 'expected the second up and its 6 rounds, got %d: %s (down at %s)' % (
+        len(rounds), rounds, down_at)
 
 
 def test_vmac_refuses_an_interface_that_is_not_a_macvlan(lab, script):
