@@ -8,6 +8,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+# The interpreter of every virtualenv here: Debian's (scripts/bootstrap says why).
+export HANET_PYTHON ?= /usr/bin/python3
 # pytest exits 5 when it collects nothing: that is a failure here, every suite has tests.
 
 .PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule test-packaging test-docs test-faults lint docs \
@@ -83,8 +85,8 @@ test-integration: setup
 SANITY_ROOT ?= /tmp/hanet-failover-sanity
 SANITY_VENV := $(CURDIR)/.build/sanity-venv
 test-sanity: setup
-	@if [ ! -x $(SANITY_VENV)/bin/ansible-test ]; then \
-	    python3 -m venv $(SANITY_VENV) && \
+	@if [ ! -x $(SANITY_VENV)/bin/ansible-test ] || ! grep -qxF "home = $(patsubst %/,%,$(dir $(HANET_PYTHON)))" $(SANITY_VENV)/pyvenv.cfg; then \
+	    rm -rf $(SANITY_VENV) && $(HANET_PYTHON) -m venv $(SANITY_VENV) && \
 	    $(SANITY_VENV)/bin/pip install -q "ansible-core==$$($(BIN)/python -c 'import ansible.release as r; print(r.__version__)')"; fi
 	@cache=$$HOME/.ansible/test/cache; mkdir -p $$cache; for v in 24_2 25_1 25_2 25_3; do \
 	    [ -e $$cache/get_pip_$$v.py ] || cp tests/sanity/get_pip_from_pypi.py $$cache/get_pip_$$v.py; done
