@@ -154,6 +154,19 @@ def lab_ssh_vars():
             'ansible_ssh_common_args': '-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes' % lab['LAB_KNOWN_HOSTS']}
 
 
+# The environment podman exec gives a command in the lab's images (exec() gives it the same).
+CONTAINER_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'container=podman']
+
+
+def process_started(pid):
+    """A process's start time (clock ticks since boot, /proc/PID/stat's 22nd field), or None where it is gone."""
+    try:
+        with open('/proc/%s/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[19]
+    except (IOError, OSError, IndexError):
+        return None
+
+
 def run(args, check=True, **kwargs):
     proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                           check=False, **kwargs)
@@ -339,24 +352,41 @@ class Cluster:
 
     # -- observation ----------------------------------------------------------------------------------------
     def exec(self, host, *args, **kwargs):
-        return run(['podman', 'exec', host] + list(args), **kwargs)
+        """Run a command in the container as podman exec would (root, its namespaces and root directory, the
+        image's PATH), entered with nsenter: podman exec costs some 100 ms of CPU (podman, conmon, runc) against
+        nsenter's few, and the suite runs thousands while the lab suites share two cores. A container that is not
+        running, or whose host the suite has lost (frozen: podman exec cannot enter it), gets podman exec and
+        its error."""
+        pid = None if host in self.lost else self.pid(host)
+        if pid is None:
+            return run(['podman', 'exec', host] + list(args), **kwargs)
+        return run(['nsenter', '-t', pid, '-a', '-r', '-w', '/usr/bin/env', '-i'] + CONTAINER_ENV + list(args),
+                   **kwargs)
+
+    def pid(self, host):
+        """The PID (a string) of the container's init, or None where it does not run. Kept per container, with the
+        process's start time, which is checked at each use: a container restarted outside the suite (the BMCs
+        power-cycle fenced members) has a new process, and its old PID may have been reused."""
+        cached = self.pids.get(host)
+        if cached and process_started(cached[0]) == cached[1]:
+            return cached[0]
+        inspect = run(['podman', 'inspect', '-f', '{{.State.Pid}}', host], check=False)
+        pid = inspect.stdout.strip() if inspect.returncode == 0 else ''
+        started = process_started(pid) if pid not in ('', '0') else None
+        if started is None:
+            self.pids.pop(host, None)
+            return None
+        self.pids[host] = (pid, started)
+        return pid
 
     def links(self, host):
         """The container's links and addresses, read from the host in its network namespace (nsenter): far
         cheaper than podman exec, which matters when four clusters are polled every 100 ms (bench/failover.py)."""
-        for attempt in range(2):
-            pid = self.pids.get(host) if attempt == 0 else None
-            if pid is None:
-                inspect = run(['podman', 'inspect', '-f', '{{.State.Pid}}', host], check=False)
-                pid = inspect.stdout.strip() if inspect.returncode == 0 else '0'
-                self.pids[host] = pid
-            if pid in ('', '0'):
-                return []  # not running
-            proc = run(['nsenter', '-t', pid, '-n', 'ip', '-j', 'addr', 'show'], check=False)
-            if proc.returncode == 0 and proc.stdout.strip():
-                return json.loads(proc.stdout)
-            self.pids.pop(host, None)  # restarted since: look the process up again
-        return []
+        pid = self.pid(host)
+        if pid is None:
+            return []  # not running
+        proc = run(['nsenter', '-t', pid, '-n', 'ip', '-j', 'addr', 'show'], check=False)
+        return json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
 
     def holders(self):
         """VIP name -> the members that hold its address (on any interface)."""
