@@ -154,7 +154,7 @@ def lab_ssh_vars():
             'ansible_ssh_common_args': '-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes' % lab['LAB_KNOWN_HOSTS']}
 
 
-# The environment podman exec gives a command in the lab's images (exec() gives it the same).
+# The environment podman exec gives a command in the lab's images, but TERM and HOSTNAME (exec() gives it this).
 CONTAINER_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'container=podman']
 
 
@@ -352,11 +352,13 @@ class Cluster:
 
     # -- observation ----------------------------------------------------------------------------------------
     def exec(self, host, *args, **kwargs):
-        """Run a command in the container as podman exec would (root, its namespaces and root directory, the
-        image's PATH), entered with nsenter: podman exec costs some 100 ms of CPU (podman, conmon, runc) against
-        nsenter's few, and the suite runs thousands while the lab suites share two cores. A container that is not
-        running, or whose host the suite has lost (frozen: podman exec cannot enter it), gets podman exec and
-        its error."""
+        """Run a command in the container as root in all its namespaces and its root directory, with the
+        image's PATH and HOME, entered with nsenter: podman exec costs some 100 ms of CPU (podman, conmon, runc)
+        against nsenter's few, and the suite runs thousands while the lab suites share two cores. Unlike podman
+        exec, the command keeps every capability, has no seccomp filter and stays in the suite's cgroup (podman
+        pause does not freeze it): the harness's commands read state, drive units and links, and change nothing
+        outside the container's namespaces (no kernel.* sysctl). A container that is not running, or whose host
+        the suite has lost (frozen: podman exec cannot enter it), gets podman exec and its error."""
         pid = None if host in self.lost else self.pid(host)
         if pid is None:
             return run(['podman', 'exec', host] + list(args), **kwargs)
@@ -366,15 +368,19 @@ class Cluster:
     def pid(self, host):
         """The PID (a string) of the container's init, or None where it does not run. Kept per container, with the
         process's start time, which is checked at each use: a container restarted outside the suite (the BMCs
-        power-cycle fenced members) has a new process, and its old PID may have been reused."""
+        power-cycle fenced members) has a new process, and its old PID may have been reused. A container found not
+        running is asked again after a second, not at every poll (holders() polls every 100 ms while a stopped or
+        powered-off member's peer takes over, and each podman inspect costs as much CPU as a podman exec)."""
         cached = self.pids.get(host)
-        if cached and process_started(cached[0]) == cached[1]:
+        if cached and cached[0] is None and time.monotonic() - cached[1] < 1.0:
+            return None
+        if cached and cached[0] is not None and process_started(cached[0]) == cached[1]:
             return cached[0]
         inspect = run(['podman', 'inspect', '-f', '{{.State.Pid}}', host], check=False)
         pid = inspect.stdout.strip() if inspect.returncode == 0 else ''
         started = process_started(pid) if pid not in ('', '0') else None
         if started is None:
-            self.pids.pop(host, None)
+            self.pids[host] = (None, time.monotonic())
             return None
         self.pids[host] = (pid, started)
         return pid
