@@ -8,8 +8,9 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
-# The interpreter of every virtualenv here: Debian's (scripts/bootstrap says why).
-export HANET_PYTHON ?= /usr/bin/python3
+# The interpreter of every virtualenv here: Debian's (scripts/bootstrap says why). Each virtualenv records its
+# version and path in .hanet-python, and is rebuilt where they differ.
+export HANET_PYTHON := $(or $(HANET_PYTHON),/usr/bin/python3)
 # pytest exits 5 when it collects nothing: that is a failure here, every suite has tests.
 
 .PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule test-packaging test-docs test-faults lint docs \
@@ -85,9 +86,11 @@ test-integration: setup
 SANITY_ROOT ?= /tmp/hanet-failover-sanity
 SANITY_VENV := $(CURDIR)/.build/sanity-venv
 test-sanity: setup
-	@if [ ! -x $(SANITY_VENV)/bin/ansible-test ] || ! grep -qxF "home = $(patsubst %/,%,$(dir $(HANET_PYTHON)))" $(SANITY_VENV)/pyvenv.cfg; then \
+	@want="$$($(HANET_PYTHON) -c 'import sys; print(sys.version.split()[0])') $(HANET_PYTHON)"; \
+	if [ ! -x $(SANITY_VENV)/bin/ansible-test ] || [ "$$(cat $(SANITY_VENV)/.hanet-python 2>/dev/null)" != "$$want" ]; then \
 	    rm -rf $(SANITY_VENV) && $(HANET_PYTHON) -m venv $(SANITY_VENV) && \
-	    $(SANITY_VENV)/bin/pip install -q "ansible-core==$$($(BIN)/python -c 'import ansible.release as r; print(r.__version__)')"; fi
+	    $(SANITY_VENV)/bin/pip install -q "ansible-core==$$($(BIN)/python -c 'import ansible.release as r; print(r.__version__)')" && \
+	    echo "$$want" > $(SANITY_VENV)/.hanet-python; fi
 	@cache=$$HOME/.ansible/test/cache; mkdir -p $$cache; for v in 24_2 25_1 25_2 25_3; do \
 	    [ -e $$cache/get_pip_$$v.py ] || cp tests/sanity/get_pip_from_pypi.py $$cache/get_pip_$$v.py; done
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/ansible_collections/hanet/failover
