@@ -9,8 +9,10 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # The interpreter of every virtualenv here: Debian's (scripts/bootstrap says why). Each virtualenv records its
-# version and path in .hanet-python, and is rebuilt where they differ.
-export HANET_PYTHON := $(or $(HANET_PYTHON),/usr/bin/python3)
+# version and path (.venv in .venv/.requirements.sha256, the others in .hanet-python), and is rebuilt where they
+# differ. test-sanity runs ansible-test with --python 3.11, Debian 12's python3.
+override HANET_PYTHON := $(or $(HANET_PYTHON),/usr/bin/python3)
+export HANET_PYTHON
 # pytest exits 5 when it collects nothing: that is a failure here, every suite has tests.
 
 .PHONY: help setup lab-image test test-unit test-integration test-sanity test-molecule test-packaging test-docs test-faults lint docs \
