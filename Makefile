@@ -8,9 +8,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
-# The interpreter of every virtualenv here: Debian's (scripts/bootstrap says why). Each virtualenv records its
-# version and path (.venv in .venv/.requirements.sha256, the others in .hanet-python), and is rebuilt where they
-# differ. test-sanity runs ansible-test with --python 3.11, Debian 12's python3.
+# The interpreter of every virtualenv here (scripts/venv): Debian's. test-sanity runs ansible-test with
+# --python 3.11, Debian 12's python3.
 override HANET_PYTHON := $(or $(HANET_PYTHON),/usr/bin/python3)
 export HANET_PYTHON
 # pytest exits 5 when it collects nothing: that is a failure here, every suite has tests.
@@ -88,11 +87,7 @@ test-integration: setup
 SANITY_ROOT ?= /tmp/hanet-failover-sanity
 SANITY_VENV := $(CURDIR)/.build/sanity-venv
 test-sanity: setup
-	@want="$$($(HANET_PYTHON) -c 'import sys; print(sys.version.split()[0])') $(HANET_PYTHON)"; \
-	if [ ! -x $(SANITY_VENV)/bin/ansible-test ] || [ "$$(cat $(SANITY_VENV)/.hanet-python 2>/dev/null)" != "$$want" ]; then \
-	    rm -rf $(SANITY_VENV) && $(HANET_PYTHON) -m venv $(SANITY_VENV) && \
-	    $(SANITY_VENV)/bin/pip install -q "ansible-core==$$($(BIN)/python -c 'import ansible.release as r; print(r.__version__)')" && \
-	    echo "$$want" > $(SANITY_VENV)/.hanet-python; fi
+	@scripts/venv $(SANITY_VENV) "ansible-core==$$($(BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
 	@cache=$$HOME/.ansible/test/cache; mkdir -p $$cache; for v in 24_2 25_1 25_2 25_3; do \
 	    [ -e $$cache/get_pip_$$v.py ] || cp tests/sanity/get_pip_from_pypi.py $$cache/get_pip_$$v.py; done
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/ansible_collections/hanet/failover
@@ -170,7 +165,7 @@ bench-fleet: lab-image
 # The shipped shell scripts and the repository's own are shellchecked with the Ansible content.
 lint: setup
 	$(BIN)/ansible-lint --offline
-	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/ucarp/files/ucarp-health roles/keepalived/files/keepalived-release roles/keepalived/files/keepalived-vmac-guard scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging scripts/controller scripts/test-queue
+	shellcheck --severity=style roles/ucarp/files/ucarp-vip roles/ucarp/files/ucarp-health roles/keepalived/files/keepalived-release roles/keepalived/files/keepalived-vmac-guard scripts/bootstrap scripts/lab scripts/demo scripts/test-packaging scripts/controller scripts/test-queue scripts/venv
 
 # The reference is built from the code's own documentation; validate-modules first fails on a module whose
 # DOCUMENTATION does not match its argument_spec, and the builder on a role whose defaults and spec disagree.
