@@ -486,7 +486,8 @@ class Cluster:
 
     # -- faults ---------------------------------------------------------------------------------------------
     def exec_podman(self, *args):
-        self.pids.clear()  # a stopped or restarted container has a new process (and its old PID may be reused)
+        # A container started or restarted here is looked up at once (pid() asks a stopped one only every second).
+        self.pids.clear()
         return run(['podman'] + list(args))
 
     def systemctl(self, host, *args, **kwargs):

@@ -306,7 +306,6 @@ def pacemaker_fault_rows(cluster):
     assert all(v['holder_after'] == cluster.node2 and v['holder_after_failback'] == cluster.node1
                for v in result['vips'].values()), result
     assert cluster.started_at(cluster.node1) != started, 'the drill saw a reboot that the lab did not make'
-    cluster.pids.clear()
 
 
 def drill(cluster, fault, *extra, **kwargs):
